@@ -1,0 +1,15 @@
+//! errbook: localized Markdown troubleshooting guides → a static, searchable site.
+//!
+//! The pipeline, one way: `config` + `source` (walk, decode, front matter) → `parse`
+//! (pulldown-cmark → `model`) → `check` → `render` + `search` → `output`.
+//! The library never prints; `main.rs` does.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod config;
+pub mod diag;
+pub mod error;
+pub mod frontmatter;
+pub mod model;
+pub mod text;
+
+pub use error::{Error, Result};

@@ -1,0 +1,78 @@
+//! Positions in source text: byte offsets to 1-based line and column.
+
+use crate::model::Pos;
+
+/// Line starts of a text. `\n`, `\r\n` and a lone `\r` all end a line, as in
+/// CommonMark, so files with mixed line endings still get the right line numbers.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn pos(&self, text: &str, offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let col = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Pos { line, col }
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text<'a>(&self, text: &'a str, line: usize) -> &'a str {
+        let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self.starts.get(line).copied().unwrap_or(text.len());
+        text.get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.starts.get(line.wrapping_sub(1)).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_with_mixed_line_endings() {
+        let text = "a\r\nbc\rd\n한국어";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.pos(text, 0), Pos { line: 1, col: 1 });
+        assert_eq!(idx.pos(text, 4), Pos { line: 2, col: 2 });
+        assert_eq!(idx.pos(text, 6), Pos { line: 3, col: 1 });
+        // Columns count characters, not bytes.
+        assert_eq!(idx.pos(text, text.len()), Pos { line: 4, col: 4 });
+        assert_eq!(idx.line_text(text, 2), "bc");
+        assert_eq!(idx.line_text(text, 4), "한국어");
+        assert_eq!(idx.line_text(text, 9), "");
+    }
+}
