@@ -13,3 +13,7 @@ pub mod model;
 pub mod text;
 
 pub use error::{Error, Result};
+pub mod export;
+pub mod lookup;
+pub mod parse;
+pub mod source;
