@@ -156,3 +156,11 @@ pub fn locale_json(l: &Locale) -> String {
     })
     .unwrap_or_default()
 }
+
+/// Pretty JSON of one locale (the same shape, for reading and snapshots).
+pub fn locale_json_pretty(l: &Locale) -> String {
+    serde_json::to_string_pretty(&Export {
+        locales: vec![locale(l)],
+    })
+    .unwrap_or_default()
+}

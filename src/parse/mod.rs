@@ -9,6 +9,7 @@ pub mod slug;
 pub mod vocab;
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
@@ -21,6 +22,9 @@ use crate::model::{
 };
 use crate::text::LineIndex;
 use cell::{matching_end, Ev};
+
+/// A table cell's events and its byte range.
+type CellEvents<'a> = (Vec<Ev<'a>>, Range<usize>);
 use slug::Slugger;
 pub use vocab::Vocabulary;
 
@@ -55,6 +59,8 @@ struct SectionDraft {
     prose: String,
     entries: Vec<EntryDraft>,
     code: Option<Code>,
+    /// A `**Error message**: …` paragraph of the section, for tables without a message column.
+    message: Option<RichText>,
 }
 
 struct EntryDraft {
@@ -214,6 +220,15 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             self.pending.push(e);
             k += 1;
         }
+        if let Some(Event::Start(Tag::Paragraph)) = events.first().map(|e| &e.0) {
+            let inner = &events[1..events.len().saturating_sub(1)];
+            let segs = cell::split_labels(inner, Role::Details, self.src.vocab);
+            if let (Some(seg), Some(s)) = (segs.first(), self.sections.last_mut()) {
+                if seg.labelled && seg.role == Role::Message && s.message.is_none() {
+                    s.message = Some(cell::rich(&seg.events));
+                }
+            }
+        }
         let text = cell::plain_text(events);
         match self.sections.last_mut() {
             Some(s) => {
@@ -295,16 +310,14 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             pos,
             prose: String::new(),
             entries: Vec::new(),
+            message: None,
         });
     }
 
     fn table(&mut self, events: &[Ev<'a>]) {
         let table_start = events[0].1.start;
         let mut header: Vec<(Vec<Ev<'a>>, usize)> = Vec::new();
-        let mut rows: Vec<(
-            std::ops::Range<usize>,
-            Vec<(Vec<Ev<'a>>, std::ops::Range<usize>)>,
-        )> = Vec::new();
+        let mut rows: Vec<(Range<usize>, Vec<CellEvents<'a>>)> = Vec::new();
         let mut i = 1;
         while i < events.len() {
             match &events[i].0 {
@@ -415,6 +428,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 prose: String::new(),
                 entries: Vec::new(),
                 code: None,
+                message: None,
             });
         }
         let section_idx = self.sections.len() - 1;
@@ -443,7 +457,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
     fn entry(
         &mut self,
         roles: &[Option<Role>],
-        cells: &[(Vec<Ev<'a>>, std::ops::Range<usize>)],
+        cells: &[CellEvents<'a>],
         start: usize,
         pos: Pos,
     ) -> ErrorEntry {
@@ -452,6 +466,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
         let mut causes: Vec<RichText> = Vec::new();
         let mut resolutions: Vec<(usize, RichText, Vec<String>)> = Vec::new();
         let mut found_codes: Vec<Code> = Vec::new();
+        let mut code_cells: Vec<RichText> = Vec::new();
         let mut explicit_anchor = None;
         let mut seq = 0usize;
         let mut end = start;
@@ -484,6 +499,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                     }
                     Role::Code => {
                         found_codes.extend(codes::extract_from_code_field(&rich.text));
+                        code_cells.push(rich);
                     }
                     Role::Cause => causes.push(rich),
                     Role::Resolution => {
@@ -520,8 +536,21 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             .find(|m| !(m.2 && variants.iter().any(|v| v.message == m.1)))
             .or(messages.first())
             .map(|m| m.1.clone())
+            .or_else(|| self.sections.last().and_then(|s| s.message.clone()))
+            .or_else(|| code_cells.first().cloned())
             .or_else(|| operation.first().cloned())
+            .or_else(|| {
+                self.sections.last().map(|s| RichText {
+                    text: s.title.clone(),
+                    html: escape_attr(&s.title),
+                })
+            })
             .unwrap_or_default();
+        if messages.is_empty() {
+            if let Some(m) = self.sections.last().and_then(|s| s.message.as_ref()) {
+                found_codes.extend(codes::extract(&m.text));
+            }
+        }
         let resolution = join_rich(resolutions.iter().map(|r| &r.1));
         let steps = resolutions
             .iter()
@@ -698,7 +727,10 @@ fn join_rich<'r>(parts: impl Iterator<Item = &'r RichText>) -> RichText {
         html: match parts.len() {
             0 => String::new(),
             1 => parts[0].html.clone(),
-            _ => parts.iter().map(|p| format!("<p>{}</p>", p.html)).collect(),
+            _ => parts
+                .iter()
+                .map(|p| format!("<div class=\"eb-part\">{}</div>", p.html))
+                .collect(),
         },
     }
 }
@@ -792,8 +824,7 @@ fn build_tree(flat: Vec<SectionDraft>) -> Vec<Section> {
     let mut stack: Vec<Section> = Vec::new();
     for d in flat {
         let s = convert(d);
-        while stack.last().is_some_and(|top| top.level >= s.level) {
-            let done = stack.pop().unwrap_or_else(|| unreachable_section());
+        while let Some(done) = stack.pop_if(|top| top.level >= s.level) {
             attach(&mut stack, &mut roots, done);
         }
         stack.push(s);
@@ -808,19 +839,6 @@ fn attach(stack: &mut [Section], roots: &mut Vec<Section>, s: Section) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(s),
         None => roots.push(s),
-    }
-}
-
-fn unreachable_section() -> Section {
-    Section {
-        anchor: String::new(),
-        explicit_anchor: false,
-        title: String::new(),
-        level: 0,
-        pos: Pos::default(),
-        prose: String::new(),
-        entries: Vec::new(),
-        children: Vec::new(),
     }
 }
 

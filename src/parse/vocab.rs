@@ -202,10 +202,12 @@ impl Vocabulary {
 }
 
 /// Whether headers with these roles make an error table: something that names the
-/// error and something that says what to do about it.
+/// error and something that says what to do about it. A `Cause | Resolution` table
+/// lists the causes of the error its section names (one entry per cause).
 pub fn is_error_table(roles: &[Option<Role>]) -> bool {
     let has = |r: Role| roles.contains(&Some(r));
-    (has(Details) || has(Message) || has(Code)) && (has(Resolution) || has(Cause))
+    ((has(Details) || has(Message) || has(Code)) && (has(Resolution) || has(Cause)))
+        || (has(Cause) && has(Resolution))
 }
 
 #[cfg(test)]
@@ -251,5 +253,6 @@ mod tests {
         assert!(is_error_table(&[Some(Message), Some(Resolution)]));
         assert!(!is_error_table(&[None, None]));
         assert!(!is_error_table(&[Some(Operation), Some(Resolution)]));
+        assert!(is_error_table(&[Some(Cause), Some(Resolution)]));
     }
 }
