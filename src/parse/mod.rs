@@ -23,6 +23,8 @@ use crate::model::{
 use crate::text::LineIndex;
 use cell::{matching_end, Ev};
 
+const MAX_ISSUES_PER_CELL: usize = 8;
+
 /// A table cell's events and its byte range.
 type CellEvents<'a> = (Vec<Ev<'a>>, Range<usize>);
 use slug::Slugger;
@@ -371,9 +373,12 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             let mut info_cells = Vec::new();
             for (ev, r) in cells {
                 let raw = self.src.text.get(r.clone()).unwrap_or("");
+                // A few issues per cell say all there is to say; thousands would cost
+                // a column computation each on a possibly huge line.
                 let issues = html::balance(raw)
                     .issues
                     .into_iter()
+                    .take(MAX_ISSUES_PER_CELL)
                     .map(|iss| HtmlIssue {
                         tag: iss.tag,
                         kind: iss.kind,
