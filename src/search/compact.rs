@@ -30,6 +30,9 @@ use super::{IndexFile, SearchDoc, FIELDS, INDEX_FILE};
 
 pub const FORMAT_VERSION: u32 = 1;
 
+/// `(document, count)` pairs of one term in one field.
+type Postings = Vec<(usize, u64)>;
+
 /// A guide as results show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuideInfo {
@@ -108,7 +111,7 @@ pub fn build(locale: &str, guides: Vec<GuideInfo>, docs: &[SearchDoc]) -> IndexD
     let json: Value =
         serde_json::from_str(&index.to_json()).expect("elasticlunr JSON is bounded and valid");
 
-    let mut postings: BTreeMap<String, Vec<(usize, Vec<(usize, u64)>)>> = BTreeMap::new();
+    let mut postings: BTreeMap<String, Vec<(usize, Postings)>> = BTreeMap::new();
     for (f, name) in names.iter().enumerate() {
         let mut per_term = BTreeMap::new();
         if let Some(root) = json.pointer(&format!("/index/{name}/root")) {
@@ -172,7 +175,7 @@ pub fn build(locale: &str, guides: Vec<GuideInfo>, docs: &[SearchDoc]) -> IndexD
 }
 
 /// Collects `term → [(doc, count)]` from an elasticlunr trie node.
-fn walk(node: &Value, term: &mut String, out: &mut BTreeMap<String, Vec<(usize, u64)>>) {
+fn walk(node: &Value, term: &mut String, out: &mut BTreeMap<String, Postings>) {
     let Some(obj) = node.as_object() else { return };
     for (key, child) in obj {
         match key.as_str() {
@@ -215,7 +218,7 @@ fn base36(mut n: u64, out: &mut String) {
     out.extend(buf[i..].iter().map(|&b| b as char));
 }
 
-fn encode_postings(fields: &[(usize, Vec<(usize, u64)>)]) -> String {
+fn encode_postings(fields: &[(usize, Postings)]) -> String {
     let mut out = String::new();
     for (f, list) in fields {
         let letter = FIELDS[*f].0.to_ascii_uppercase();
