@@ -14,3 +14,7 @@ pub mod search;
 pub mod text;
 
 pub use error::{Error, Result};
+pub mod export;
+pub mod lookup;
+pub mod parse;
+pub mod source;
