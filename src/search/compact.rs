@@ -5,8 +5,10 @@
 //!   guides: [[slug, title, [section title…]]…],
 //!   codes:  { normalized code: [document…] },
 //!   docs:   [[guide, section (-1: the guide), id, title, snippet, [field lengths…]]…],
-//!   terms:  { term: postings } }
+//!   terms:  "<front-coded terms and postings>" }
 //! ```
+//! Terms are front-coded in one string ([`front_code`]): `0abc M1|2d R4|` is `abc` then
+//! `abd`.
 //! Postings are a string: an uppercase field letter starts a field's list; the list is
 //! base-36 document numbers, delta-coded, separated by `,`; `*n` (base 36) after a
 //! number is the term count when it is not 1 (elasticlunr's tf is `sqrt(count)`).
@@ -93,7 +95,43 @@ pub struct IndexData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shards: Option<Shards>,
     pub docs: Vec<DocRow>,
+    /// Term → postings; written front-coded (see [`front_code`]).
+    #[serde(serialize_with = "serialize_terms")]
     pub terms: BTreeMap<String, String>,
+}
+
+fn serialize_terms<S: Serializer>(
+    terms: &BTreeMap<String, String>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&front_code(
+        terms.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
+}
+
+/// Terms in sorted order as one string: per term, the number of characters it shares
+/// with the previous term (one base-36 digit, at most 35), the rest of the term, a
+/// space, its postings, and `|`. Tokens never hold a space or `|`, postings neither.
+pub fn front_code<'a>(terms: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = String::new();
+    let mut prev: Vec<char> = Vec::new();
+    for (term, postings) in terms {
+        let chars: Vec<char> = term.chars().collect();
+        let shared = prev
+            .iter()
+            .zip(&chars)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(35);
+        out.push(DIGITS[shared] as char);
+        out.extend(&chars[shared..]);
+        out.push(' ');
+        out.push_str(postings);
+        out.push('|');
+        prev = chars;
+    }
+    out
 }
 
 /// Builds the elasticlunr index of the documents and compacts it.
@@ -285,7 +323,8 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
         term_shards[term_shard(term, t)].insert(term.as_str(), p.as_str());
     }
     for (k, shard) in term_shards.iter().enumerate() {
-        let json = serde_json::to_string(shard).unwrap_or_default();
+        let json = serde_json::to_string(&front_code(shard.iter().map(|(k, v)| (*k, *v))))
+            .unwrap_or_default();
         files.push(IndexFile {
             name: format!("search-index.t{k}.js"),
             content: shard_script(&format!("{}/t{k}", data.locale), &json),
@@ -329,6 +368,12 @@ mod tests {
     fn postings_are_delta_coded_base36() {
         let p = encode_postings(&[(1, vec![(3, 1), (13, 1)]), (5, vec![(3, 2), (15, 1)])]);
         assert_eq!(p, "M3,aR3*2,c");
+    }
+
+    #[test]
+    fn terms_are_front_coded() {
+        let terms = [("abc", "M1"), ("abd", "R4"), ("b", "C0")];
+        assert_eq!(front_code(terms.into_iter()), "0abc M1|2d R4|0b C0|");
     }
 
     #[test]

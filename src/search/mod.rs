@@ -38,8 +38,8 @@ pub const FIELDS: [(&str, f64); 6] = [
 ];
 
 /// Characters kept of a result title and of a result snippet.
-const TITLE_CHARS: usize = 160;
-const SNIPPET_CHARS: usize = 110;
+const TITLE_CHARS: usize = 120;
+const SNIPPET_CHARS: usize = 80;
 
 /// Above this many bytes an index is split into shards loaded on demand.
 pub const SHARD_THRESHOLD: usize = 2 * 1024 * 1024;

@@ -358,7 +358,7 @@
       stem: !!raw.stem,
       boost: raw.boost,
       fieldOf: {},
-      terms: raw.terms || {},
+      terms: typeof raw.terms === 'string' ? decodeTerms(raw.terms, Object.create(null)) : Object.create(null),
       docs: raw.docs || [],
       keys: null,
       decoded: Object.create(null),
@@ -376,13 +376,29 @@
     if (p.loaded[name]) return;
     p.loaded[name] = true;
     if (name.charAt(0) === 't') {
-      if (p.terms === raw.terms || !raw.terms) p.terms = Object.assign({}, p.terms);
-      Object.keys(data).forEach(function (t) { p.terms[t] = data[t]; });
+      decodeTerms(data, p.terms);
       p.keys = null;
     } else {
       if (p.docs === raw.docs) p.docs = p.docs.slice();
       data.docs.forEach(function (d, i) { p.docs[data.first + i] = d; });
     }
+  }
+
+  /** Decodes the front-coded term string (compact.rs `front_code`) into `into`. */
+  function decodeTerms(s, into) {
+    var prev = [];
+    var i = 0;
+    while (i < s.length) {
+      var sp = s.indexOf(' ', i);
+      var bar = s.indexOf('|', sp);
+      if (sp < 0 || bar < 0) break;
+      var shared = parseInt(s.charAt(i), 36);
+      var term = prev.slice(0, shared).concat(Array.from(s.slice(i + 1, sp)));
+      into[term.join('')] = s.slice(sp + 1, bar);
+      prev = term;
+      i = bar + 1;
+    }
+    return into;
   }
 
   function termShard(term, count) {
@@ -449,6 +465,7 @@
   var PREFIX_PENALTY = 0.5;   // elasticlunr uses 0.15; as-you-type needs more weight
   var MAX_EXPANSIONS = 64;
   var EXACT_CODE = 1000;
+  var EXACT_IDENTIFIER = 100;
 
   /** A query as groups (one per whitespace-separated word) of unique terms. */
   function parseQuery(query, stem) {
@@ -464,7 +481,10 @@
         if (s !== null && terms.indexOf(s) < 0) terms.push(s);
       });
       if (terms.length) {
-        groups.push({ raw: raw, terms: terms, prefix: open && wi === words.length - 1 });
+        // An identifier: a Latin word the tokenizer cut into parts (CamelCase, `_`).
+        var ident = raw.length > 1 && classOf(Array.from(raw[0])[0]) === WORD ? terms[0] : null;
+        groups.push({ raw: raw, terms: terms, prefix: open && wi === words.length - 1,
+          ident: ident });
       }
     });
     return groups;
@@ -538,6 +558,7 @@
     var total = new Map();      // doc → text score
     var cover = new Map();      // doc → Σ over groups of matched fraction
     var full = new Map();       // doc → groups fully matched
+    var idents = new Map();     // doc → identifiers matched as a whole
     groups.forEach(function (g) {
       var matched = new Map();
       g.terms.forEach(function (t) {
@@ -545,6 +566,11 @@
           total.set(d, (total.get(d) || 0) + s);
           matched.set(d, (matched.get(d) || 0) + 1);
         });
+        if (t === g.ident) {
+          termScores(p, t, false).forEach(function (s, d) {
+            idents.set(d, (idents.get(d) || 0) + 1);
+          });
+        }
       });
       matched.forEach(function (m, d) {
         cover.set(d, (cover.get(d) || 0) + m / g.terms.length);
@@ -571,6 +597,7 @@
       var coverage = (cover.get(d) || 0) / groups.length;
       var score = s * (0.25 + 0.75 * coverage);
       if ((full.get(d) || 0) === groups.length) score *= 2;
+      score += EXACT_IDENTIFIER * (idents.get(d) || 0);
       if (exact.has(d)) score += EXACT_CODE;
       results.push({ doc: d, score: score, exact: exact.has(d) });
     });
