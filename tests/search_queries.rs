@@ -149,19 +149,20 @@ if (missing || mrr < 0.9) process.exit(1);
 }
 
 /// Index bytes beside the Markdown bytes of each locale of the default site. Set
-/// `ERRBOOK_SEARCH_OUT=dir` to keep the written indexes.
+/// `ERRBOOK_SEARCH_OUT=dir` to keep the written indexes, `ERRBOOK_SEARCH_SITE=root` to
+/// measure another site instead.
 #[test]
 fn index_size_per_locale() {
     let site_dir = common::default_site();
-    let site = errbook::source::load_site(site_dir.path())
-        .expect("load")
-        .site;
+    let root = std::env::var_os("ERRBOOK_SEARCH_SITE")
+        .map_or_else(|| site_dir.path().to_path_buf(), std::path::PathBuf::from);
+    let site = errbook::source::load_site(&root).expect("load").site;
     let keep = std::env::var_os("ERRBOOK_SEARCH_OUT").map(std::path::PathBuf::from);
     for locale in &site.locales {
         let markdown: u64 = locale
             .guides
             .iter()
-            .map(|g| std::fs::metadata(site_dir.path().join(&g.path)).map_or(0, |m| m.len()))
+            .map(|g| std::fs::metadata(root.join(&g.path)).map_or(0, |m| m.len()))
             .sum();
         let index = errbook::search::build_locale_index(locale);
         let files = index.files();
@@ -175,6 +176,9 @@ fn index_size_per_locale() {
             index.data.n
         );
         assert!(index.data.n > locale.guides.len(), "entries are indexed");
+        let started = std::time::Instant::now();
+        let _ = errbook::search::build_locale_index(locale);
+        println!("  built in {:?} (debug build)", started.elapsed());
         if let Some(dir) = &keep {
             let dir = dir.join(&locale.tag);
             std::fs::create_dir_all(&dir).expect("mkdir");
@@ -183,4 +187,78 @@ fn index_size_per_locale() {
             }
         }
     }
+}
+
+/// A sharded index (forced with a tiny threshold) loaded shard by shard, the way the
+/// browser does it, ranks exactly like the whole index.
+#[test]
+fn sharded_index_ranks_like_the_whole_one() {
+    if !node_available() {
+        return;
+    }
+    let site_dir = common::default_site();
+    let site = errbook::source::load_site(site_dir.path())
+        .expect("load")
+        .site;
+    let locale = site.locale("ko-KR").expect("ko-KR");
+    let index = errbook::search::build_locale_index(locale);
+    let out = tempfile::tempdir().expect("tempdir");
+    let (whole, sharded) = (out.path().join("whole"), out.path().join("sharded"));
+    for (dir, files) in [
+        (&whole, index.files()),
+        (&sharded, index.files_with_threshold(8 * 1024)),
+    ] {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        for f in files {
+            std::fs::write(dir.join(&f.name), &f.content).expect("write");
+        }
+    }
+    let shard_count = std::fs::read_dir(&sharded).expect("ls").count();
+    assert!(
+        shard_count > 3,
+        "the tiny threshold shards the index ({shard_count} files)"
+    );
+    let queries: Vec<String> = queries().into_iter().map(|q| q.query).collect();
+    let spec = out.path().join("q.json");
+    std::fs::write(&spec, serde_json::to_string(&queries).expect("json")).expect("write");
+    let js = common::repo().join("themes/default/static/search.js");
+    let script = r#"
+const s = require(process.argv[1]);
+const path = require('path');
+const [whole, sharded, spec] = process.argv.slice(2);
+const qs = JSON.parse(require('fs').readFileSync(spec, 'utf8'));
+const full = require(path.join(whole, 'search-index.js'));
+const head = require(path.join(sharded, 'search-index.js'));
+if (head.terms !== '' || head.docs.length) throw new Error('head holds no terms or docs');
+let loaded = 0, bad = 0;
+const load = names => names.forEach(n => {
+  s.addShard(head, n, require(path.join(sharded, 'search-index.' + n + '.js'))); loaded++;
+});
+for (const q of qs) {
+  load(s.neededShards(head, q));
+  let r = s.search(head, q, 10);
+  load(s.neededDocShards(head, r.map(x => x.doc)));
+  r = s.search(head, q, 10);
+  const a = JSON.stringify(r), b = JSON.stringify(s.search(full, q, 10));
+  if (a !== b) { bad++; console.log('differs: ' + q + '\n  ' + a + '\n  ' + b); }
+}
+console.log(qs.length + ' queries, ' + loaded + ' shard loads, ' + bad + ' differ');
+process.exit(bad ? 1 : 0);
+"#;
+    let out = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .arg(&js)
+        .arg(&whole)
+        .arg(&sharded)
+        .arg(&spec)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -2,23 +2,25 @@
 //!
 //! ```text
 //! { v: 1, locale, stem: bool, fields: ["c","m",…], boost: [10,4,…], n: <documents>,
-//!   guides: [[slug, title, [section title…]]…],
+//!   guides: [[slug, title]…],
 //!   codes:  { normalized code: [document…] },
-//!   docs:   [[guide, section (-1: the guide), id, title, snippet, [field lengths…]]…],
+//!   docs:   [[guide, id ("" for the guide), title, section title, snippet, [field lengths…]]…],
 //!   terms:  "<front-coded terms and postings>" }
 //! ```
 //! Terms are front-coded in one string ([`front_code`]): `0abc M1|2d R4|` is `abc` then
-//! `abd`.
-//! Postings are a string: an uppercase field letter starts a field's list; the list is
-//! base-36 document numbers, delta-coded, separated by `,`; `*n` (base 36) after a
-//! number is the term count when it is not 1 (elasticlunr's tf is `sqrt(count)`).
+//! `abd`. Postings: an uppercase field letter starts a field's list; the list is base-36
+//! document numbers, delta-coded, separated by `,`; `*n` (base 36) after a number is the
+//! term count when it is not 1 (elasticlunr's tf is `sqrt(count)`).
 //! Example: `M3,aR3*2,c` = field m: docs 3 and 13; field r: doc 3 twice, doc 15.
 //!
-//! A sharded index keeps `v … codes` in `search-index.js`, replaces `docs` and `terms`
-//! with `shards: {terms: T, docs: D}`, and writes `search-index.t<k>.js` (terms whose
-//! first code point mod T is k, so a prefix's expansions share a shard) and
-//! `search-index.d<k>.js` (documents k·D … k·D+D-1, as `{first, docs}`). A shard script
-//! stores itself in `errbookSearchShards["<locale>/t<k>"]`.
+//! A sharded index keeps `v … guides` in `search-index.js`, with `codes: {}`,
+//! `docs: []`, `terms: ""`, `shards: {terms: T, docs: D}` and `lens` (every document's
+//! field lengths, base 36, `,` between fields and ` ` between documents, as scoring needs
+//! them for every matching document). Shard files: `search-index.t<k>.js` holds
+//! `{terms, codes}` for the terms and codes whose first code point mod T is k (a
+//! prefix's expansions share a shard); `search-index.d<k>.js` holds `{first, docs}`,
+//! documents k·D … k·D+D-1. A shard script stores itself in
+//! `errbookSearchShards["<locale>/t<k>"]` (or `module.exports` under Node).
 
 use std::collections::BTreeMap;
 
@@ -40,12 +42,11 @@ type Postings = Vec<(usize, u64)>;
 pub struct GuideInfo {
     pub slug: String,
     pub title: String,
-    pub sections: Vec<String>,
 }
 
 impl Serialize for GuideInfo {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (&self.slug, &self.title, &self.sections).serialize(s)
+        (&self.slug, &self.title).serialize(s)
     }
 }
 
@@ -53,21 +54,20 @@ impl Serialize for GuideInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocRow {
     pub guide: usize,
-    pub section: Option<usize>,
     pub id: String,
     pub title: String,
+    pub section: String,
     pub snippet: String,
     pub lengths: Vec<usize>,
 }
 
 impl Serialize for DocRow {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let section = self.section.map_or(-1, |n| n as i64);
         let mut seq = s.serialize_seq(Some(6))?;
         seq.serialize_element(&self.guide)?;
-        seq.serialize_element(&section)?;
         seq.serialize_element(&self.id)?;
         seq.serialize_element(&self.title)?;
+        seq.serialize_element(&self.section)?;
         seq.serialize_element(&self.snippet)?;
         seq.serialize_element(&self.lengths)?;
         seq.end()
@@ -94,6 +94,9 @@ pub struct IndexData {
     pub codes: BTreeMap<String, Vec<usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shards: Option<Shards>,
+    /// Field lengths of every document, in a sharded head only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lens: Option<String>,
     pub docs: Vec<DocRow>,
     /// Term → postings; written front-coded (see [`front_code`]).
     #[serde(serialize_with = "serialize_terms")]
@@ -171,7 +174,7 @@ pub fn build(locale: &str, guides: Vec<GuideInfo>, docs: &[SearchDoc]) -> IndexD
         .enumerate()
         .map(|(i, d)| DocRow {
             guide: d.guide,
-            section: d.section,
+            section: d.section.clone(),
             id: d.id.clone(),
             title: d.title.clone(),
             snippet: d.snippet.clone(),
@@ -207,6 +210,7 @@ pub fn build(locale: &str, guides: Vec<GuideInfo>, docs: &[SearchDoc]) -> IndexD
         guides,
         codes,
         shards: None,
+        lens: None,
         docs: rows,
         terms,
     }
@@ -318,13 +322,23 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
     let per_doc = (target * data.docs.len()).div_ceil(docs_bytes).max(1);
 
     let mut files = Vec::new();
-    let mut term_shards = vec![BTreeMap::new(); t];
+    let mut term_shards = vec![(BTreeMap::new(), BTreeMap::new()); t];
     for (term, p) in &data.terms {
-        term_shards[term_shard(term, t)].insert(term.as_str(), p.as_str());
+        term_shards[term_shard(term, t)]
+            .0
+            .insert(term.as_str(), p.as_str());
     }
-    for (k, shard) in term_shards.iter().enumerate() {
-        let json = serde_json::to_string(&front_code(shard.iter().map(|(k, v)| (*k, *v))))
-            .unwrap_or_default();
+    for (code, docs) in &data.codes {
+        term_shards[term_shard(code, t)]
+            .1
+            .insert(code.as_str(), docs);
+    }
+    for (k, (terms, codes)) in term_shards.iter().enumerate() {
+        let json = serde_json::to_string(&serde_json::json!({
+            "terms": front_code(terms.iter().map(|(k, v)| (*k, *v))),
+            "codes": codes,
+        }))
+        .unwrap_or_default();
         files.push(IndexFile {
             name: format!("search-index.t{k}.js"),
             content: shard_script(&format!("{}/t{k}", data.locale), &json),
@@ -341,11 +355,25 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
             content: shard_script(&format!("{}/d{k}", data.locale), &json),
         });
     }
+    let mut lens = String::new();
+    for (i, d) in data.docs.iter().enumerate() {
+        if i > 0 {
+            lens.push(' ');
+        }
+        for (f, n) in d.lengths.iter().enumerate() {
+            if f > 0 {
+                lens.push(',');
+            }
+            base36(*n as u64, &mut lens);
+        }
+    }
     let head = IndexData {
         shards: Some(Shards {
             terms: t,
             docs: per_doc,
         }),
+        lens: Some(lens),
+        codes: BTreeMap::new(),
         docs: Vec::new(),
         terms: BTreeMap::new(),
         ..data.clone()

@@ -49,11 +49,12 @@ pub const SHARD_THRESHOLD: usize = 2 * 1024 * 1024;
 pub struct SearchDoc {
     /// Index of the guide in the locale.
     pub guide: usize,
-    /// Index of the section in the guide's flat section list; `None` for the guide itself.
-    pub section: Option<usize>,
     /// The entry id, empty for a guide.
     pub id: String,
+    /// Empty for a guide (results show the guide's title).
     pub title: String,
+    /// Title of the entry's section, empty for a guide.
+    pub section: String,
     pub snippet: String,
     /// Normalized codes, for the exact-code rule.
     pub codes: Vec<String>,
@@ -80,16 +81,14 @@ pub fn build_locale_index(locale: &Locale) -> SearchIndex {
     let mut docs = Vec::new();
     let mut guides = Vec::new();
     for (g, guide) in locale.guides.iter().enumerate() {
-        let sections = guide.sections_flat();
         guides.push(compact::GuideInfo {
             slug: guide.slug.clone(),
             title: guide.title.clone(),
-            sections: sections.iter().map(|s| s.title.clone()).collect(),
         });
         docs.push(guide_doc(g, guide));
-        for (s, section) in sections.iter().enumerate() {
+        for section in guide.sections_flat() {
             for entry in &section.entries {
-                docs.push(entry_doc(g, s, section, entry));
+                docs.push(entry_doc(g, section, entry));
             }
         }
     }
@@ -108,7 +107,12 @@ impl SearchIndex {
     /// The files to write into the locale folder: `search-index.js`, plus shard scripts
     /// when the index is larger than [`SHARD_THRESHOLD`].
     pub fn files(&self) -> Vec<IndexFile> {
-        compact::files(&self.data, SHARD_THRESHOLD)
+        self.files_with_threshold(SHARD_THRESHOLD)
+    }
+
+    /// [`Self::files`] with another sharding threshold (tests use a tiny one).
+    pub fn files_with_threshold(&self, threshold: usize) -> Vec<IndexFile> {
+        compact::files(&self.data, threshold)
     }
 }
 
@@ -130,9 +134,9 @@ fn guide_doc(g: usize, guide: &Guide) -> SearchDoc {
     };
     SearchDoc {
         guide: g,
-        section: None,
         id: String::new(),
         title: String::new(),
+        section: String::new(),
         snippet: clip(snippet, SNIPPET_CHARS),
         codes: Vec::new(),
         fields: [
@@ -146,7 +150,7 @@ fn guide_doc(g: usize, guide: &Guide) -> SearchDoc {
     }
 }
 
-fn entry_doc(g: usize, s: usize, section: &Section, e: &ErrorEntry) -> SearchDoc {
+fn entry_doc(g: usize, section: &Section, e: &ErrorEntry) -> SearchDoc {
     let mut message = e.message.text.clone();
     let mut resolution = e.resolution.text.clone();
     for v in &e.variants {
@@ -167,9 +171,9 @@ fn entry_doc(g: usize, s: usize, section: &Section, e: &ErrorEntry) -> SearchDoc
     let code_values: Vec<&str> = e.codes.iter().map(|c| c.value.as_str()).collect();
     SearchDoc {
         guide: g,
-        section: Some(s),
         id: e.id.clone(),
         title: clip(title, TITLE_CHARS),
+        section: clip(&section.title, TITLE_CHARS),
         snippet: clip(snippet, SNIPPET_CHARS),
         codes: e.codes.iter().map(|c| c.normalized.clone()).collect(),
         fields: [

@@ -362,9 +362,16 @@
       docs: raw.docs || [],
       keys: null,
       decoded: Object.create(null),
+      codes: raw.codes || {},
+      lens: null,
       shards: raw.shards || null,
       loaded: {}
     };
+    if (typeof raw.lens === 'string') {
+      p.lens = raw.lens.split(' ').map(function (d) {
+        return d.split(',').map(function (n) { return parseInt(n, 36); });
+      });
+    }
     raw.fields.forEach(function (f, i) { p.fieldOf[f.toUpperCase()] = i; });
     if (prepared) prepared.set(raw, p);
     return p;
@@ -376,7 +383,9 @@
     if (p.loaded[name]) return;
     p.loaded[name] = true;
     if (name.charAt(0) === 't') {
-      decodeTerms(data, p.terms);
+      decodeTerms(data.terms, p.terms);
+      if (p.codes === raw.codes) p.codes = Object.assign({}, p.codes);
+      Object.keys(data.codes).forEach(function (c) { p.codes[c] = data.codes[c]; });
       p.keys = null;
     } else {
       if (p.docs === raw.docs) p.docs = p.docs.slice();
@@ -495,11 +504,12 @@
     var p = prep(raw);
     var need = [];
     if (!p.shards) return need;
-    parseQuery(query, p.stem).forEach(function (g) {
-      g.terms.forEach(function (t) {
-        var name = 't' + termShard(t, p.shards.terms);
-        if (!p.loaded[name] && need.indexOf(name) < 0) need.push(name);
-      });
+    var words = [normalizeCode(query)];
+    parseQuery(query, p.stem).forEach(function (g) { words = words.concat(g.terms, g.raw); });
+    words.forEach(function (t) {
+      if (!t) return;
+      var name = 't' + termShard(t, p.shards.terms);
+      if (!p.loaded[name] && need.indexOf(name) < 0) need.push(name);
     });
     return need;
   }
@@ -529,8 +539,8 @@
         var boost = p.boost[fp.f];
         for (var i = 0; i < fp.docs.length; i++) {
           var d = fp.docs[i];
-          var row = p.docs[d];
-          var len = row ? row[5][fp.f] : 0;
+          var lens = p.lens ? p.lens[d] : (p.docs[d] || [])[5];
+          var len = lens ? lens[fp.f] : 0;
           var norm = len ? 1 / Math.sqrt(len) : 1;
           var s = Math.sqrt(fp.counts[i]) * idf * norm * boost * penalty;
           sums.set(d, (sums.get(d) || 0) + s);
@@ -580,7 +590,7 @@
 
     // Exact code matches: the whole query, or any raw token of it, equal to a code.
     var exact = new Map();
-    var codes = raw.codes || {};
+    var codes = p.codes;
     var candidates = [normalizeCode(query)];
     groups.forEach(function (g) { g.raw.forEach(function (t) { candidates.push(t); }); });
     candidates.forEach(function (c) {
@@ -611,19 +621,19 @@
     var out = { doc: r.doc, score: r.score, exact: r.exact, id: '', url: '', title: '',
       guide: '', section: '', snippet: '', kind: 'entry' };
     if (!row) return out;
-    var g = p.raw.guides[row[0]] || ['', '', []];
+    var g = p.raw.guides[row[0]] || ['', ''];
     out.guide = g[1];
     out.snippet = row[4];
-    if (row[1] < 0) {
+    if (row[1] === '') {
       out.kind = 'guide';
       out.id = g[0];
       out.url = encodeSegment(g[0]) + '/index.html';
       out.title = g[1];
     } else {
-      out.id = row[2];
-      out.url = encodeSegment(g[0]) + '/' + encodeSegment(row[2]) + '.html';
-      out.title = row[3];
-      out.section = g[2][row[1]] || '';
+      out.id = row[1];
+      out.url = encodeSegment(g[0]) + '/' + encodeSegment(row[1]) + '.html';
+      out.title = row[2];
+      out.section = row[3];
     }
     return out;
   }
