@@ -262,3 +262,38 @@ process.exit(bad ? 1 : 0);
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The browser half of search.js on a fake DOM (tests/fixtures/search/ui_smoke.js):
+/// text-node rendering of hostile index text, keyboard, search page.
+#[test]
+fn browser_ui_smoke_test() {
+    if !node_available() {
+        return;
+    }
+    let out = Command::new("node")
+        .arg(common::fixture("search/ui_smoke.js"))
+        .arg(common::repo().join("themes/default/static/search.js"))
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn search_js_never_parses_html() {
+    let js = errbook::search::SEARCH_JS;
+    for banned in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "fetch(",
+    ] {
+        assert!(!js.contains(banned), "search.js uses {banned}");
+    }
+}
