@@ -10,6 +10,7 @@ pub mod diag;
 pub mod error;
 pub mod frontmatter;
 pub mod model;
+pub mod search;
 pub mod text;
 
 pub use error::{Error, Result};
