@@ -348,6 +348,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             roles: roles.clone(),
             is_error_table,
             header_leading_pipe: header_line.trim_start().starts_with('|'),
+            header_pos: header.iter().map(|(_, at)| self.pos(*at)).collect(),
             rows: Vec::new(),
         };
         let mut row_htmls = Vec::new();
@@ -358,7 +359,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             let mut info_cells = Vec::new();
             for (ev, r) in cells {
                 let raw = self.src.text.get(r.clone()).unwrap_or("");
-                let issues = html::balance(raw)
+                let issues = html::balance(&html::mask_non_tags(raw))
                     .issues
                     .into_iter()
                     .map(|iss| HtmlIssue {
