@@ -267,6 +267,9 @@ pub fn apply_policy(
                     None => d.severity,
                 },
             };
+            if d.hint.is_none() {
+                d.hint = default_hint(d.name).map(str::to_owned);
+            }
             d.severity = if deny_warnings && severity == Severity::Warning {
                 Severity::Error
             } else {
@@ -278,6 +281,20 @@ pub fn apply_policy(
     diag::sort(&mut out);
     out.dedup();
     out
+}
+
+/// A hint for findings made without one (the loader's YAML errors).
+fn default_hint(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "config-syntax" => {
+            "fix the YAML of site.yaml at this line; docs/configuration.md lists every key"
+        }
+        "front-matter-syntax" => {
+            "fix the YAML between the `---` lines; quote values holding `:` or `#`"
+        }
+        "source-read" => "check that the file exists and can be read",
+        _ => return None,
+    })
 }
 
 /// Diagnostic names in `site.yaml`'s `severity:` that errbook does not know.
