@@ -123,9 +123,12 @@ fn split_fragment(url: &str) -> (String, Option<String>) {
     }
 }
 
+/// Where a URL is used: the guide, the link, the link's fragment.
+type Uses<'s> = Vec<(&'s Guide, &'s Link, Option<String>)>;
+
 /// Every http(s) link of the site, grouped by URL without fragment.
-fn external_links(site: &Site) -> Vec<(String, Vec<(&Guide, &Link, Option<String>)>)> {
-    let mut by_url: HashMap<String, Vec<(&Guide, &Link, Option<String>)>> = HashMap::new();
+fn external_links(site: &Site) -> Vec<(String, Uses<'_>)> {
+    let mut by_url: HashMap<String, Uses<'_>> = HashMap::new();
     for g in site.locales.iter().flat_map(|l| l.guides.iter()) {
         for link in &g.links {
             if classify(&link.url) == Target::External {

@@ -25,7 +25,12 @@ pub fn check_guide(guide: &Guide) -> Vec<Diagnostic> {
                             if row.source_cells == 1 { "" } else { "s" }
                         ),
                     )
-                    .with_len(line.trim_end().chars().count().saturating_sub(row.pos.col - 1))
+                    .with_len(
+                        line.trim_end()
+                            .chars()
+                            .count()
+                            .saturating_sub(row.pos.col.saturating_sub(1)),
+                    )
                     .with_hint(if row.source_cells > want {
                         "cells past the header's width are dropped: escape a `|` inside a cell as `\\|`"
                     } else {

@@ -24,6 +24,12 @@ use cell::{matching_end, Ev};
 use slug::Slugger;
 pub use vocab::Vocabulary;
 
+/// A table row while it is read: its source range and each cell's events and range.
+type RowEvents<'a> = (
+    std::ops::Range<usize>,
+    Vec<(Vec<Ev<'a>>, std::ops::Range<usize>)>,
+);
+
 /// What the parser needs to know about one guide file.
 pub struct GuideSource<'a> {
     /// Path relative to the site root, for diagnostics and the model.
@@ -301,10 +307,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
     fn table(&mut self, events: &[Ev<'a>]) {
         let table_start = events[0].1.start;
         let mut header: Vec<(Vec<Ev<'a>>, usize)> = Vec::new();
-        let mut rows: Vec<(
-            std::ops::Range<usize>,
-            Vec<(Vec<Ev<'a>>, std::ops::Range<usize>)>,
-        )> = Vec::new();
+        let mut rows: Vec<RowEvents<'a>> = Vec::new();
         let mut i = 1;
         while i < events.len() {
             match &events[i].0 {
@@ -794,7 +797,7 @@ fn build_tree(flat: Vec<SectionDraft>) -> Vec<Section> {
     for d in flat {
         let s = convert(d);
         while stack.last().is_some_and(|top| top.level >= s.level) {
-            let done = stack.pop().unwrap_or_else(|| unreachable_section());
+            let done = stack.pop().unwrap_or_else(unreachable_section);
             attach(&mut stack, &mut roots, done);
         }
         stack.push(s);
