@@ -192,6 +192,7 @@ fn compare_guide(src_tag: &str, src: &Guide, tr: &Guide) -> Vec<Diagnostic> {
                     e.pos,
                     format!("entry `{}` is not in the source guide", e.id),
                 )
+                .with_len(super::row_head_len(tr, e.pos))
                 .with_hint(
                     "remove the row, or add it to the source; ids must match across locales",
                 ),

@@ -455,6 +455,17 @@ pub(crate) fn rest_of_line(guide: &Guide, pos: Pos) -> &str {
     line.get(skip..).unwrap_or("")
 }
 
+/// Length of a table row's first cell from a row position (`| Disk full |` → 12), so an
+/// entry's finding marks the cell that names it; 1 when the line is not a table row.
+pub(crate) fn row_head_len(guide: &Guide, pos: Pos) -> usize {
+    let rest = rest_of_line(guide, pos);
+    let body = rest.strip_prefix('|').unwrap_or(rest);
+    match body.find('|') {
+        Some(end) => (rest.len() - body.len()) + body[..end].chars().count() + 1,
+        None => 1,
+    }
+}
+
 /// Length in characters of the tag at a position (`<ol>` → 4), 1 if none.
 pub(crate) fn tag_len(guide: &Guide, pos: Pos) -> usize {
     let rest = rest_of_line(guide, pos);

@@ -50,6 +50,7 @@ pub fn check_guide(guide: &Guide) -> Vec<Diagnostic> {
                             e.id
                         ),
                     )
+                    .with_len(super::row_head_len(guide, e.pos))
                     .with_hint("rename the row's `<a name>` so its error page keeps a stable URL"),
                 );
             }
@@ -87,6 +88,7 @@ pub fn check_guide(guide: &Guide) -> Vec<Diagnostic> {
                             c.value
                         ),
                     )
+                    .with_len(super::row_head_len(guide, e.pos))
                     .with_hint("a code should lead to one entry: merge the rows, or fix the code"),
                 ),
                 Some(_) => {}

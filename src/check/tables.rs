@@ -94,6 +94,7 @@ pub fn check_guide(guide: &Guide) -> Vec<Diagnostic> {
                     entry.pos,
                     format!("entry `{}` has no resolution", entry.id),
                 )
+                .with_len(super::row_head_len(guide, entry.pos))
                 .with_hint("fill the resolution column, or label the fix with **Resolution**/**해결 방법** in the cell"),
             );
         }
