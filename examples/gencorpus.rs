@@ -34,15 +34,38 @@ impl Rng {
 }
 
 const EN_NOUNS: &[&str] = &[
-    "backup agent", "recovery point", "protection group", "storage pool", "vault credential",
-    "replica volume", "scratch folder", "proxy server", "encryption passphrase", "system state",
-    "shadow copy", "registry key", "consistency check", "disk recovery point", "cloud tier",
-    "retention range", "SQL instance", "VMware host", "agent coordinator", "network share",
+    "backup agent",
+    "recovery point",
+    "protection group",
+    "storage pool",
+    "vault credential",
+    "replica volume",
+    "scratch folder",
+    "proxy server",
+    "encryption passphrase",
+    "system state",
+    "shadow copy",
+    "registry key",
+    "consistency check",
+    "disk recovery point",
+    "cloud tier",
+    "retention range",
+    "SQL instance",
+    "VMware host",
+    "agent coordinator",
+    "network share",
 ];
 const EN_VERBS: &[&str] = &[
-    "could not be created", "failed to connect", "is not available", "was rejected",
-    "timed out", "is inconsistent", "could not be read", "is already registered",
-    "was not found", "exceeded the limit",
+    "could not be created",
+    "failed to connect",
+    "is not available",
+    "was rejected",
+    "timed out",
+    "is inconsistent",
+    "could not be read",
+    "is already registered",
+    "was not found",
+    "exceeded the limit",
 ];
 const EN_FIXES: &[&str] = &[
     "Restart the service and retry the operation.",
@@ -55,15 +78,37 @@ const EN_FIXES: &[&str] = &[
     "Remove the stale registry entry and restart the computer.",
 ];
 const KO_NOUNS: &[&str] = &[
-    "백업 에이전트", "복구 지점", "보호 그룹", "스토리지 풀", "자격 증명 모음", "복제본 볼륨",
-    "스크래치 폴더", "프록시 서버", "암호화 암호", "시스템 상태", "섀도 복사본", "레지스트리 키",
-    "일관성 검사", "디스크 복구 지점", "클라우드 계층", "보존 범위", "SQL 인스턴스", "VMware 호스트",
-    "에이전트 코디네이터", "네트워크 공유",
+    "백업 에이전트",
+    "복구 지점",
+    "보호 그룹",
+    "스토리지 풀",
+    "자격 증명 모음",
+    "복제본 볼륨",
+    "스크래치 폴더",
+    "프록시 서버",
+    "암호화 암호",
+    "시스템 상태",
+    "섀도 복사본",
+    "레지스트리 키",
+    "일관성 검사",
+    "디스크 복구 지점",
+    "클라우드 계층",
+    "보존 범위",
+    "SQL 인스턴스",
+    "VMware 호스트",
+    "에이전트 코디네이터",
+    "네트워크 공유",
 ];
 const KO_VERBS: &[&str] = &[
-    "을(를) 만들 수 없습니다", "에 연결하지 못했습니다", "을(를) 사용할 수 없습니다",
-    "이(가) 거부되었습니다", "의 시간이 초과되었습니다", "이(가) 일치하지 않습니다",
-    "을(를) 읽을 수 없습니다", "이(가) 이미 등록되어 있습니다", "을(를) 찾을 수 없습니다",
+    "을(를) 만들 수 없습니다",
+    "에 연결하지 못했습니다",
+    "을(를) 사용할 수 없습니다",
+    "이(가) 거부되었습니다",
+    "의 시간이 초과되었습니다",
+    "이(가) 일치하지 않습니다",
+    "을(를) 읽을 수 없습니다",
+    "이(가) 이미 등록되어 있습니다",
+    "을(를) 찾을 수 없습니다",
     "이(가) 한도를 초과했습니다",
 ];
 const KO_FIXES: &[&str] = &[
@@ -85,8 +130,18 @@ const OPS: &[(&str, &str)] = &[
     ("Policy change", "정책 변경"),
 ];
 const CODE_WORDS: &[&str] = &[
-    "Replica", "Snapshot", "Vault", "Agent", "Source", "Metadata", "Cloning", "Registry", "Proxy",
-    "Passphrase", "Volume", "Service",
+    "Replica",
+    "Snapshot",
+    "Vault",
+    "Agent",
+    "Source",
+    "Metadata",
+    "Cloning",
+    "Registry",
+    "Proxy",
+    "Passphrase",
+    "Volume",
+    "Service",
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -144,23 +199,46 @@ fn plan(rng: &mut Rng, index: usize, guides: usize) -> Plan {
                 op: rng.below(OPS.len()),
                 noun: rng.below(EN_NOUNS.len()),
                 verb: rng.below(EN_VERBS.len()),
-                fixes: (0..rng.range(1, 4)).map(|_| rng.below(EN_FIXES.len())).collect(),
+                fixes: (0..rng.range(1, 4))
+                    .map(|_| rng.below(EN_FIXES.len()))
+                    .collect(),
                 code: (rng.below(10) == 0).then(|| match rng.below(3) {
                     0 => format!("ID: {}", 100_000 + index * 100 + rng.below(100)),
                     1 => format!("0x{:05x}", 0x20000 + index * 16 + rng.below(16)),
-                    _ => format!("ErrorCode-{}{}Fault", rng.pick(CODE_WORDS), rng.pick(CODE_WORDS)),
+                    _ => format!(
+                        "ErrorCode-{}{}Fault",
+                        rng.pick(CODE_WORDS),
+                        rng.pick(CODE_WORDS)
+                    ),
                 }),
                 labels: rng.below(3) == 0,
                 list: rng.below(3) == 0,
                 link: (rng.below(8) == 0).then(|| rng.below(guides)),
             })
             .collect();
-        sections.push(SectionPlan { anchor, noun, verb, rows });
+        sections.push(SectionPlan {
+            anchor,
+            noun,
+            verb,
+            rows,
+        });
     }
     let common = (0..rng.range(2, 4))
-        .map(|k| format!("CBP{}{}{}Failed{index}x{k}", rng.pick(CODE_WORDS), rng.pick(CODE_WORDS), rng.pick(CODE_WORDS)))
+        .map(|k| {
+            format!(
+                "CBP{}{}{}Failed{index}x{k}",
+                rng.pick(CODE_WORDS),
+                rng.pick(CODE_WORDS),
+                rng.pick(CODE_WORDS)
+            )
+        })
         .collect();
-    Plan { index, sections, common, guides }
+    Plan {
+        index,
+        sections,
+        common,
+        guides,
+    }
 }
 
 fn slug(s: &str) -> String {
@@ -191,17 +269,39 @@ fn render(p: &Plan, tag: &str) -> String {
         Lang::Ko => format!("{}{}", nouns[n], verbs[v]),
         Lang::En => format!("The {} {}", nouns[n], verbs[v]),
     };
-    let t = |en: &str, ko: &str| if lang == Lang::Ko { ko.to_owned() } else { en.to_owned() };
+    let t = |en: &str, ko: &str| {
+        if lang == Lang::Ko {
+            ko.to_owned()
+        } else {
+            en.to_owned()
+        }
+    };
     let mut s = String::new();
-    let title = t(&format!("Troubleshoot errbook service {}", p.index), &format!("errbook 서비스 {} 문제 해결", p.index));
+    let title = t(
+        &format!("Troubleshoot errbook service {}", p.index),
+        &format!("errbook 서비스 {} 문제 해결", p.index),
+    );
     let _ = write!(
         s,
         "---\ntitle: {title}\ndescription: {}\nms.topic: troubleshooting\nms.date: 07/05/2019\nms.contentlocale: {tag}\n---\n",
         t("Troubleshoot errors of a generated service.", "생성된 서비스의 오류를 해결합니다.")
     );
-    s.push_str(&heading(lang, "#", &format!("troubleshoot-errbook-service-{}", p.index), &title));
-    s.push_str(&t("Use the tables below to resolve errors.\n\n", "아래 표를 참조하여 오류를 해결합니다.\n\n"));
-    s.push_str(&heading(lang, "##", "basic-troubleshooting", &t("Basic troubleshooting", "기본 문제 해결")));
+    s.push_str(&heading(
+        lang,
+        "#",
+        &format!("troubleshoot-errbook-service-{}", p.index),
+        &title,
+    ));
+    s.push_str(&t(
+        "Use the tables below to resolve errors.\n\n",
+        "아래 표를 참조하여 오류를 해결합니다.\n\n",
+    ));
+    s.push_str(&heading(
+        lang,
+        "##",
+        "basic-troubleshooting",
+        &t("Basic troubleshooting", "기본 문제 해결"),
+    ));
     for k in 0..6 {
         let f = fixes[(p.index + k) % fixes.len()];
         if k % 2 == 0 {
@@ -211,13 +311,20 @@ fn render(p: &Plan, tag: &str) -> String {
         }
     }
     s.push('\n');
-    let headers = t("| Operation | Error details | Workaround |", "| 작업 | 오류 세부 정보 | 해결 방법 |");
+    let headers = t(
+        "| Operation | Error details | Workaround |",
+        "| 작업 | 오류 세부 정보 | 해결 방법 |",
+    );
     for sec in &p.sections {
         let sec_title = phrase(sec.noun, sec.verb);
         s.push_str(&heading(lang, "##", &sec.anchor, &sec_title));
         let _ = writeln!(s, "{headers}\n| --- | --- | --- |");
         for r in &sec.rows {
-            let op = if lang == Lang::Ko { OPS[r.op].1 } else { OPS[r.op].0 };
+            let op = if lang == Lang::Ko {
+                OPS[r.op].1
+            } else {
+                OPS[r.op].0
+            };
             let mut msg = format!("{}.", phrase(r.noun, r.verb));
             if let Some(c) = &r.code {
                 let _ = write!(msg, " ({c})");
@@ -256,13 +363,21 @@ fn render(p: &Plan, tag: &str) -> String {
         }
         s.push('\n');
     }
-    s.push_str(&heading(lang, "##", "common-issues", &t("Common issues", "일반 문제")));
+    s.push_str(&heading(
+        lang,
+        "##",
+        "common-issues",
+        &t("Common issues", "일반 문제"),
+    ));
     for (k, code) in p.common.iter().enumerate() {
         s.push_str(&heading(lang, "###", &code.to_lowercase(), code));
         let _ = writeln!(
             s,
             "{} |\n-- | --\n{} | {}\n",
-            t("Error message | Recommended action", "오류 메시지 | 권장 작업"),
+            t(
+                "Error message | Recommended action",
+                "오류 메시지 | 권장 작업"
+            ),
             phrase(k % nouns.len(), (k + 3) % verbs.len()),
             fixes[(k + p.index) % fixes.len()]
         );
@@ -278,7 +393,12 @@ struct Args {
 }
 
 fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args { guides: 200, locales: vec!["ko-KR".into(), "en-US".into()], out: PathBuf::new(), seed: 1 };
+    let mut args = Args {
+        guides: 200,
+        locales: vec!["ko-KR".into(), "en-US".into()],
+        out: PathBuf::new(),
+        seed: 1,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().with_context(|| format!("{a} needs a value"));
@@ -304,7 +424,9 @@ fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let source = args.out.join("source");
     let mut rng = Rng(args.seed);
-    let plans: Vec<Plan> = (0..args.guides).map(|i| plan(&mut rng, i, args.guides)).collect();
+    let plans: Vec<Plan> = (0..args.guides)
+        .map(|i| plan(&mut rng, i, args.guides))
+        .collect();
     let mut bytes = 0usize;
     for tag in &args.locales {
         let dir = source.join(tag);
@@ -317,8 +439,11 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let default = args.locales.first().map_or("en-US", String::as_str);
-    std::fs::write(source.join("site.yaml"), format!("title: Generated corpus\ndefault_locale: {default}\n"))
-        .context("writing site.yaml")?;
+    std::fs::write(
+        source.join("site.yaml"),
+        format!("title: Generated corpus\ndefault_locale: {default}\n"),
+    )
+    .context("writing site.yaml")?;
     eprintln!(
         "wrote {} guides × {} locales ({:.1} MB) to {}",
         args.guides,

@@ -22,13 +22,13 @@ use crate::model::{
 };
 use crate::text::LineIndex;
 use cell::{matching_end, Ev};
+use slug::Slugger;
+pub use vocab::Vocabulary;
 
 const MAX_ISSUES_PER_CELL: usize = 8;
 
 /// A table cell's events and its byte range.
 type CellEvents<'a> = (Vec<Ev<'a>>, Range<usize>);
-use slug::Slugger;
-pub use vocab::Vocabulary;
 
 /// What the parser needs to know about one guide file.
 pub struct GuideSource<'a> {
@@ -363,6 +363,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             roles: roles.clone(),
             is_error_table,
             header_leading_pipe: header_line.trim_start().starts_with('|'),
+            header_pos: header.iter().map(|(_, at)| self.pos(*at)).collect(),
             rows: Vec::new(),
         };
         let mut row_htmls = Vec::new();
@@ -375,7 +376,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 let raw = self.src.text.get(r.clone()).unwrap_or("");
                 // A few issues per cell say all there is to say; thousands would cost
                 // a column computation each on a possibly huge line.
-                let issues = html::balance(raw)
+                let issues = html::balance(&html::mask_non_tags(raw))
                     .issues
                     .into_iter()
                     .take(MAX_ISSUES_PER_CELL)
