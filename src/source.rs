@@ -151,7 +151,7 @@ fn load_locale(
         .map(|path| {
             let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
             match std::fs::read(path) {
-                Ok(bytes) => load_guide(&rel, tag, &bytes, &vocab),
+                Ok(bytes) => load_guide(Some(root), &rel, tag, &bytes, &vocab),
                 Err(e) => (
                     None,
                     vec![Diagnostic::error(
@@ -200,6 +200,7 @@ fn load_locale(
 
 /// Decodes and parses one guide. `rel` is the path relative to the site root.
 pub fn load_guide(
+    root: Option<&Path>,
     rel: &Path,
     locale: &str,
     bytes: &[u8],
@@ -308,6 +309,9 @@ pub fn load_guide(
         body_start: split.body_start,
         front_matter,
         vocab,
+        locale,
+        root,
+        included_from: &[],
     };
     let (guide, parse_diags) = parse::parse_guide(&src);
     diags.extend(parse_diags);

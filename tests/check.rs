@@ -73,6 +73,11 @@ fn a_fixture_per_diagnostic() {
         ("l10n-extra-entry", Warning, "ko-KR/g.md", 13, 1),
         ("l10n-anchor-mismatch", Warning, "ko-KR/g.md", 14, 1),
         ("l10n-stale", Warning, "ko-KR/g.md", 3, 1),
+        ("link-xref", Warning, "en-US/g.md", 7, 5),
+        ("include-missing", Error, "en-US/g.md", 7, 11),
+        ("include-outside-root", Error, "en-US/g.md", 7, 11),
+        ("include-cycle", Error, "en-US/g.md", 7, 11),
+        ("markdown-unknown-extension", Warning, "en-US/g.md", 7, 3),
     ];
     for &(name, severity, file, line, col) in cases {
         assert!(

@@ -310,11 +310,29 @@ fn corpus_system_state() {
 }
 
 #[test]
-fn corpus_scdpm_has_no_tables() {
-    // `## Error: …` sections without tables become entries with issue 8, not here.
+fn corpus_scdpm_error_sections_are_entries() {
+    // No tables: each of the six `## Error: …` sections is one entry, in every locale,
+    // with the same ids (ko-KR/ja-JP carry `<a name>` anchors equal to the English slugs).
     for locale in ["en-US", "ko-KR", "ja-JP"] {
-        assert_counts(locale, "backup-azure-scdpm-troubleshooting", 0, 0, 0, 0);
+        assert_counts(locale, "backup-azure-scdpm-troubleshooting", 6, 0, 0, 0);
     }
+    let ids = |l: &str| -> Vec<String> {
+        guide(corpus(), l, "backup-azure-scdpm-troubleshooting")
+            .entries()
+            .iter()
+            .map(|e| e.id.clone())
+            .collect()
+    };
+    assert_eq!(ids("en-US"), ids("ko-KR"));
+    assert_eq!(ids("en-US"), ids("ja-JP"));
+    let g = guide(corpus(), "en-US", "backup-azure-scdpm-troubleshooting");
+    let e = g.entry("error-replica-is-inconsistent").expect("entry");
+    assert_eq!(e.message.text, "Replica is inconsistent");
+    assert!(e
+        .resolution
+        .text
+        .contains("run the consistency check manually"));
+    assert_eq!(e.pos.line, 14);
 }
 
 #[test]

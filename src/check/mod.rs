@@ -117,6 +117,27 @@ pub const RULES: &[Rule] = &[
     ),
     rule("link-javascript", E, "a `javascript:` URL"),
     rule(
+        "link-xref",
+        W,
+        "an `xref:` cross-reference errbook cannot resolve",
+    ),
+    rule(
+        "include-missing",
+        E,
+        "an `[!INCLUDE]` of a file that does not exist",
+    ),
+    rule(
+        "include-outside-root",
+        E,
+        "an `[!INCLUDE]` that leaves the site root",
+    ),
+    rule("include-cycle", E, "an `[!INCLUDE]` that includes itself"),
+    rule(
+        "markdown-unknown-extension",
+        W,
+        "DocFX syntax errbook does not render (shown as text)",
+    ),
+    rule(
         "link-external-broken",
         E,
         "an http(s) link answered 4xx/5xx (`--external`)",

@@ -4,15 +4,17 @@
 
 pub mod cell;
 pub mod codes;
+pub mod docfx;
 pub mod html;
 pub mod slug;
 pub mod vocab;
 
+use std::collections::BTreeSet;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::diag::Diagnostic;
 use crate::frontmatter::FrontMatter;
@@ -41,6 +43,12 @@ pub struct GuideSource<'a> {
     pub body_start: usize,
     pub front_matter: FrontMatter,
     pub vocab: &'a Vocabulary,
+    /// The locale tag (for localized callout titles).
+    pub locale: &'a str,
+    /// The site root on disk, where includes are read from (`None`: includes unresolved).
+    pub root: Option<&'a Path>,
+    /// Files that include this one, outermost first (to detect include cycles).
+    pub included_from: &'a [PathBuf],
 }
 
 pub fn markdown_options() -> Options {
@@ -52,7 +60,7 @@ pub fn markdown_options() -> Options {
 }
 
 /// A section while the guide is read; turned into the `Section` tree at the end.
-struct SectionDraft {
+struct SectionDraft<'a> {
     anchor: String,
     explicit: bool,
     title: String,
@@ -63,6 +71,8 @@ struct SectionDraft {
     code: Option<Code>,
     /// A `**Error message**: …` paragraph of the section, for tables without a message column.
     message: Option<RichText>,
+    /// The section's own content (as rendered), for sections that are an error themselves.
+    body: Vec<Event<'a>>,
 }
 
 struct EntryDraft {
@@ -73,12 +83,14 @@ struct EntryDraft {
 
 struct GuideParser<'s, 'a> {
     src: &'s GuideSource<'a>,
+    /// DocFX constructs already reported as unknown in this guide.
+    unknown_reported: BTreeSet<String>,
     lines: LineIndex,
     diags: Vec<Diagnostic>,
     slugger: Slugger,
     h1: Option<String>,
     intro_events: Vec<Ev<'a>>,
-    sections: Vec<SectionDraft>,
+    sections: Vec<SectionDraft<'a>>,
     body: Vec<Block>,
     /// Events waiting to be rendered into the current HTML block.
     pending: Vec<Event<'a>>,
@@ -95,8 +107,10 @@ pub fn parse_guide(src: &GuideSource<'_>) -> (Guide, Vec<Diagnostic>) {
         .into_offset_iter()
         .map(|(e, r)| (e, r.start + src.body_start..r.end + src.body_start))
         .collect();
+    let events = merge_text(events);
     let mut p = GuideParser {
         src,
+        unknown_reported: BTreeSet::new(),
         lines: LineIndex::new(src.text),
         diags: Vec::new(),
         slugger: Slugger::default(),
@@ -205,22 +219,117 @@ impl<'s, 'a> GuideParser<'s, 'a> {
     /// Ordinary content: goes to the HTML block, the section's prose or the intro.
     /// A table nested in a list is still read as a table.
     fn content(&mut self, events: &[Ev<'a>]) {
+        let before = self.pending.len();
         let mut k = 0;
+        // Ends of `> [!div]` quotes, which close a `<div>` instead of a blockquote.
+        let mut div_ends: Vec<usize> = Vec::new();
+        let mut in_xref = false;
         while k < events.len() {
-            if let Event::Start(Tag::Table(_)) = events[k].0 {
-                let j = matching_end(events, k);
-                self.table(&events[k..=j]);
-                k = j + 1;
-                continue;
+            let (e, r) = &events[k];
+            match e {
+                Event::Start(Tag::Table(_)) => {
+                    let j = matching_end(events, k);
+                    self.table(&events[k..=j]);
+                    k = j + 1;
+                    continue;
+                }
+                Event::Start(Tag::BlockQuote(Some(kind))) => {
+                    self.pending.push(Event::Html(
+                        docfx::alert_open(self.src.locale, *kind).into(),
+                    ));
+                }
+                Event::End(TagEnd::BlockQuote(Some(_))) => {
+                    self.pending.push(Event::Html("</div>\n".into()))
+                }
+                Event::Start(Tag::BlockQuote(None)) => match div_directive(events, k) {
+                    Some((class, skip)) => {
+                        div_ends.push(matching_end(events, k));
+                        self.pending.push(Event::Html(
+                            format!("<div class=\"{}\">\n", escape_attr(&class)).into(),
+                        ));
+                        self.pending.push(Event::Start(Tag::Paragraph));
+                        k += skip;
+                        continue;
+                    }
+                    None => self.pending.push(e.clone()),
+                },
+                Event::End(TagEnd::BlockQuote(None)) if div_ends.last() == Some(&k) => {
+                    div_ends.pop();
+                    self.pending.push(Event::Html("</div>\n".into()));
+                }
+                Event::Start(Tag::Paragraph) => {
+                    let j = matching_end(events, k);
+                    let inner = &events[k + 1..j];
+                    if let Some(html_out) = self.paragraph_directive(inner, r.start) {
+                        self.pending.push(Event::Html(html_out.into()));
+                        k = j + 1;
+                        continue;
+                    }
+                    self.pending.push(e.clone());
+                }
+                Event::Start(Tag::Link { dest_url, .. }) if self.inline_include_at(events, k) => {
+                    // `text [!INCLUDE [title](path)] text`: inline the file's content.
+                    let j = matching_end(events, k);
+                    if let Some(Event::Text(prev)) = self.pending.last_mut() {
+                        let cut = prev.len() - "[!INCLUDE ".len();
+                        *prev = prev[..cut].to_owned().into();
+                    }
+                    let included = self.include(dest_url.as_ref(), r.start);
+                    let inline = included
+                        .trim()
+                        .strip_prefix("<p>")
+                        .and_then(|h| h.strip_suffix("</p>"))
+                        .filter(|h| !h.contains("<p>"))
+                        .map(str::to_owned);
+                    self.pending
+                        .push(Event::InlineHtml(inline.unwrap_or(included).into()));
+                    if let Some((Event::Text(next), _)) = events.get(j + 1) {
+                        let rest = next
+                            .trim_start()
+                            .strip_prefix(']')
+                            .unwrap_or(next)
+                            .to_owned();
+                        self.pending.push(Event::Text(rest.into()));
+                        k = j + 2;
+                    } else {
+                        k = j + 1;
+                    }
+                    continue;
+                }
+                Event::Start(Tag::Link { dest_url, .. }) if dest_url.starts_with("xref:") => {
+                    let uid = dest_url.trim_start_matches("xref:").to_owned();
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "link-xref",
+                            self.src.path,
+                            self.pos(r.start),
+                            format!("cross-reference `xref:{uid}` cannot be resolved; its text is shown without a link"),
+                        )
+                        .with_hint("link to the page's URL instead"),
+                    );
+                    in_xref = true;
+                }
+                Event::End(TagEnd::Link) if in_xref => in_xref = false,
+                Event::Text(t) => {
+                    self.report_unknown(t, r.start);
+                    self.pending.push(e.clone());
+                }
+                Event::Html(h) => self
+                    .pending
+                    .push(Event::Html(html::rewrite_anchor_names(h).into())),
+                Event::InlineHtml(h) => self
+                    .pending
+                    .push(Event::InlineHtml(html::rewrite_anchor_names(h).into())),
+                other => self.pending.push(other.clone()),
             }
-            let (e, _) = &events[k];
-            let e = match e {
-                Event::Html(h) => Event::Html(html::rewrite_anchor_names(h).into()),
-                Event::InlineHtml(h) => Event::InlineHtml(html::rewrite_anchor_names(h).into()),
-                other => other.clone(),
-            };
-            self.pending.push(e);
             k += 1;
+        }
+        if let Some(s) = self.sections.last_mut() {
+            s.body.extend(
+                self.pending[before.min(self.pending.len())..]
+                    .iter()
+                    .cloned(),
+            );
         }
         if let Some(Event::Start(Tag::Paragraph)) = events.first().map(|e| &e.0) {
             let inner = &events[1..events.len().saturating_sub(1)];
@@ -242,6 +351,193 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 }
             }
             None => self.intro_events.extend(events.iter().cloned()),
+        }
+    }
+
+    /// A link that is the target of an inline `[!INCLUDE [title](path)]`.
+    fn inline_include_at(&self, events: &[Ev<'a>], k: usize) -> bool {
+        let before = matches!(self.pending.last(), Some(Event::Text(t))
+            if t.len() >= 10 && t.get(t.len() - 10..).is_some_and(|s| s.eq_ignore_ascii_case("[!INCLUDE ")));
+        let j = matching_end(events, k);
+        let after = matches!(events.get(j + 1), Some((Event::Text(t), _)) if t.trim_start().starts_with(']'));
+        before && after
+    }
+
+    /// `:::image …:::` and `[!INCLUDE [title](path)]` paragraphs, as HTML.
+    fn paragraph_directive(&mut self, inner: &[Ev<'a>], start: usize) -> Option<String> {
+        let text: String = inner
+            .iter()
+            .map(|(e, _)| match e {
+                Event::Text(t) | Event::Code(t) => t.to_string(),
+                Event::SoftBreak | Event::HardBreak => "\n".into(),
+                _ => String::new(),
+            })
+            .collect();
+        if let Some(img) = docfx::image_directive(&text) {
+            self.links.push(Link {
+                url: img.source.clone(),
+                text: img.alt.clone(),
+                pos: self.pos(start),
+                is_image: true,
+            });
+            let mut out = format!(
+                "<p class=\"eb-image\"><img src=\"{}\" alt=\"{}\" loading=\"lazy\"></p>\n",
+                escape_attr(&img.source),
+                escape_attr(&img.alt)
+            );
+            if let Some(long) = img.long {
+                out.push_str(&format!(
+                    "<details class=\"eb-image-long\"><summary>{}</summary><p>{}</p></details>\n",
+                    escape_attr(&img.alt),
+                    escape_attr(&long)
+                ));
+            }
+            return Some(out);
+        }
+        // `[!INCLUDE [title](path)]`: the text before the link ends with `[!INCLUDE `.
+        if let [(Event::Text(pre), _), (Event::Start(Tag::Link { dest_url, .. }), link_range), .., (Event::Text(post), _)] =
+            inner
+        {
+            let pre_t = pre.trim().to_ascii_uppercase();
+            if (pre_t == "[!INCLUDE" || pre_t == "[!INCLUDE[") && post.trim() == "]" {
+                let target = dest_url.to_string();
+                return Some(self.include(&target, link_range.start));
+            }
+        }
+        None
+    }
+
+    /// Inlines an included Markdown file, or leaves a visible placeholder and a diagnostic.
+    fn include(&mut self, target: &str, at: usize) -> String {
+        let pos = self.pos(at);
+        let placeholder = |what: &str| {
+            format!(
+                "<p class=\"eb-missing-include\">[{}: {}]</p>\n",
+                what,
+                escape_attr(target)
+            )
+        };
+        let rel = match docfx::resolve_relative(self.src.path, target) {
+            Ok(p) => p,
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-outside-root",
+                        self.src.path,
+                        pos,
+                        format!("include `{target}` points outside the site root; it is not read"),
+                    )
+                    .with_hint("keep included files inside the site folder"),
+                );
+                return placeholder("include outside the site");
+            }
+        };
+        if self.src.included_from.contains(&rel) || rel == self.src.path {
+            self.diags.push(
+                Diagnostic::error(
+                    "include-cycle",
+                    self.src.path,
+                    pos,
+                    format!(
+                        "include `{target}` includes itself (through {})",
+                        crate::diag::display_path(&rel)
+                    ),
+                )
+                .with_hint("an included file may not include a file that includes it"),
+            );
+            return placeholder("include cycle");
+        }
+        let Some(root) = self.src.root else {
+            return placeholder("include");
+        };
+        let full = root.join(&rel);
+        // Symbolic links may not lead outside the root either.
+        let inside = match (full.canonicalize(), root.canonicalize()) {
+            (Ok(f), Ok(r)) => Some(f.starts_with(&r)),
+            _ => None,
+        };
+        let text = match (inside, std::fs::read(&full)) {
+            (Some(false), _) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-outside-root",
+                        self.src.path,
+                        pos,
+                        format!(
+                            "include `{target}` resolves outside the site root; it is not read"
+                        ),
+                    )
+                    .with_hint("a symbolic link on the path leaves the site folder"),
+                );
+                return placeholder("include outside the site");
+            }
+            (_, Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            (_, Err(_)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "include-missing",
+                        self.src.path,
+                        pos,
+                        format!(
+                            "included file {} does not exist (included as `{target}`)",
+                            crate::diag::display_path(&rel)
+                        ),
+                    )
+                    .with_hint("fix the path, relative to the including guide"),
+                );
+                return placeholder("missing include");
+            }
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let body_start = crate::frontmatter::split(text).map_or(0, |s| s.body_start);
+        let mut chain = self.src.included_from.to_vec();
+        chain.push(self.src.path.to_path_buf());
+        let sub = GuideSource {
+            path: &rel,
+            slug: self.src.slug.clone(),
+            text,
+            body_start,
+            front_matter: FrontMatter::default(),
+            vocab: self.src.vocab,
+            locale: self.src.locale,
+            root: self.src.root,
+            included_from: &chain,
+        };
+        let (guide, diags) = parse_guide(&sub);
+        self.diags.extend(diags);
+        let mut out = String::new();
+        if let Some(h1) = guide.h1 {
+            out.push_str(&format!("<p><strong>{}</strong></p>\n", escape_attr(&h1)));
+        }
+        for block in guide.body {
+            match block {
+                Block::Html { html } => out.push_str(&html),
+                Block::ErrorTable(t) => {
+                    let rows: Vec<Vec<String>> = t.rows.into_iter().map(|r| r.cells).collect();
+                    out.push_str(&plain_table_html(&t.headers, &rows));
+                }
+            }
+        }
+        out
+    }
+
+    /// Reports DocFX syntax errbook does not render, once per kind per guide.
+    fn report_unknown(&mut self, text: &str, at: usize) {
+        if !text.contains("[!") && !text.contains(":::") {
+            return;
+        }
+        for kind in docfx::unknown_extensions(text) {
+            if self.unknown_reported.insert(kind.clone()) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "markdown-unknown-extension",
+                        self.src.path,
+                        self.pos(at),
+                        format!("errbook does not know the DocFX extension `{kind}`; it is shown as text"),
+                    )
+                    .with_hint("remove it, or replace it with plain Markdown"),
+                );
+            }
         }
     }
 
@@ -313,6 +609,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             prose: String::new(),
             entries: Vec::new(),
             message: None,
+            body: Vec::new(),
         });
     }
 
@@ -435,6 +732,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 entries: Vec::new(),
                 code: None,
                 message: None,
+                body: Vec::new(),
             });
         }
         let section_idx = self.sections.len() - 1;
@@ -594,7 +892,67 @@ impl<'s, 'a> GuideParser<'s, 'a> {
         }
     }
 
+    /// A section without tables whose heading names an error (`## Error: …`, `오류: …`, or
+    /// a heading that is a code) is one entry: the heading is its message, the section
+    /// its resolution.
+    fn section_entries(&mut self) {
+        let ends: Vec<usize> = self
+            .sections
+            .iter()
+            .skip(1)
+            .map(|s| s.pos.line)
+            .chain([usize::MAX])
+            .collect();
+        for (s, end) in self.sections.iter_mut().zip(ends) {
+            if !s.entries.is_empty() || s.body.is_empty() {
+                continue;
+            }
+            let message = match (vocab::strip_error_prefix(&s.title), &s.code) {
+                (Some(m), _) => m.to_owned(),
+                (None, Some(_)) => s.title.clone(),
+                (None, None) => continue,
+            };
+            let evs: Vec<Ev<'a>> = s.body.iter().cloned().map(|e| (e, 0..0)).collect();
+            let text = cell::plain_text(&evs);
+            let mut html_out = String::new();
+            pulldown_cmark::html::push_html(&mut html_out, s.body.iter().cloned());
+            let mut found = codes::extract(&message);
+            found.extend(s.code.clone());
+            let links = self
+                .links
+                .iter()
+                .filter(|l| l.pos.line > s.pos.line && l.pos.line < end)
+                .cloned()
+                .collect::<Vec<_>>();
+            s.entries.push(EntryDraft {
+                entry: ErrorEntry {
+                    id: String::new(),
+                    section: String::new(),
+                    row: 0,
+                    pos: s.pos,
+                    explicit_anchor: None,
+                    operation: None,
+                    message: RichText {
+                        html: escape_attr(&message),
+                        text: message,
+                    },
+                    codes: found,
+                    variants: Vec::new(),
+                    cause: None,
+                    steps: cell::steps(&text),
+                    resolution: RichText {
+                        text,
+                        html: html_out,
+                    },
+                    links,
+                },
+                row_html: None,
+            });
+        }
+    }
+
     fn finish(mut self) -> (Guide, Vec<Diagnostic>) {
+        self.section_entries();
         // Heading codes belong to the entries of their section.
         for s in &mut self.sections {
             if let Some(code) = &s.code {
@@ -766,6 +1124,42 @@ fn list_items(events: &[Ev<'_>]) -> Vec<RichText> {
     items
 }
 
+/// Joins runs of `Text` events (pulldown-cmark splits text at `[`, `!` …), so that
+/// `[!INCLUDE …` and `[!div …]` arrive as one piece.
+fn merge_text(events: Vec<Ev<'_>>) -> Vec<Ev<'_>> {
+    let mut out: Vec<Ev<'_>> = Vec::with_capacity(events.len());
+    for (e, r) in events {
+        if let (Event::Text(t), Some((Event::Text(prev), prev_r))) = (&e, out.last_mut()) {
+            let mut joined = prev.to_string();
+            joined.push_str(t);
+            *prev = joined.into();
+            prev_r.end = r.end;
+            continue;
+        }
+        out.push((e, r));
+    }
+    out
+}
+
+/// `> [!div class="x"]` as the first line of a blockquote: its class and how many
+/// events to skip (the quote, the paragraph start, the directive text and its line break).
+fn div_directive(events: &[Ev<'_>], k: usize) -> Option<(String, usize)> {
+    let (Some((Event::Start(Tag::Paragraph), _)), Some((Event::Text(t), _))) =
+        (events.get(k + 1), events.get(k + 2))
+    else {
+        return None;
+    };
+    let class = docfx::div_class(t)?;
+    let mut skip = 3;
+    if matches!(
+        events.get(k + 3).map(|e| &e.0),
+        Some(Event::SoftBreak | Event::HardBreak)
+    ) {
+        skip += 1;
+    }
+    Some((class, skip))
+}
+
 fn plain_table_html(headers: &[String], rows: &[Vec<String>]) -> String {
     let mut s = String::from("<table>\n<thead><tr>");
     for h in headers {
@@ -813,8 +1207,8 @@ fn escape_attr(s: &str) -> String {
 }
 
 /// Flat sections with levels → a tree.
-fn build_tree(flat: Vec<SectionDraft>) -> Vec<Section> {
-    fn convert(d: SectionDraft) -> Section {
+fn build_tree(flat: Vec<SectionDraft<'_>>) -> Vec<Section> {
+    fn convert(d: SectionDraft<'_>) -> Section {
         Section {
             anchor: d.anchor,
             explicit_anchor: d.explicit,
@@ -867,6 +1261,9 @@ mod tests {
             body_start: split.body_start,
             front_matter: fm,
             vocab: &vocab,
+            locale,
+            root: None,
+            included_from: &[],
         };
         parse_guide(&src).0
     }

@@ -132,6 +132,27 @@ const CHECKLIST_TITLES: &[&str] = &[
     "基本的なトラブルシューティングの手順",
 ];
 
+/// Heading prefixes that mark a section as one error (`## Error: Replica is inconsistent`).
+const ERROR_PREFIXES: &[&str] = &[
+    "Error:",
+    "Error：",
+    "오류:",
+    "오류：",
+    "エラー:",
+    "エラー：",
+];
+
+/// The message of an error heading: its text after `Error:`/`오류:`/`エラー:`.
+pub fn strip_error_prefix(title: &str) -> Option<&str> {
+    let t = title.trim();
+    ERROR_PREFIXES.iter().find_map(|p| {
+        t.get(..p.len())
+            .filter(|head| head.eq_ignore_ascii_case(p))
+            .map(|_| t[p.len()..].trim())
+            .filter(|rest| !rest.is_empty())
+    })
+}
+
 /// NFKC, lowercase, whitespace collapsed, trailing colon removed.
 pub fn normalize(s: &str) -> String {
     let s: String = s.nfkc().collect::<String>().to_lowercase();
