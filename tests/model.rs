@@ -229,6 +229,7 @@ fn assert_counts(
             e.pos.line
         );
     }
+}
 
 #[test]
 fn corpus_en_mabs() {
