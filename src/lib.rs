@@ -10,6 +10,8 @@ pub mod diag;
 pub mod error;
 pub mod frontmatter;
 pub mod model;
+pub mod render;
 pub mod text;
+pub mod theme;
 
 pub use error::{Error, Result};
