@@ -1,6 +1,8 @@
 //! What templates see: one `Serialize` struct per page kind, plus the parts they share.
 //! Field names are the theme's API (documented in docs/themes.md): add, never rename.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::theme::Ui;
@@ -93,7 +95,7 @@ pub struct TocItem {
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BlockView<'a> {
-    Html { html: &'a str },
+    Html { html: Cow<'a, str> },
     Table { headers: Vec<HeaderView<'a>>, rows: Vec<RowView<'a>> },
 }
 
@@ -115,7 +117,7 @@ pub struct RowView<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct CellView<'a> {
-    pub html: &'a str,
+    pub html: Cow<'a, str>,
     /// The column header as plain text (shown above the cell on narrow screens).
     pub label: String,
 }
@@ -127,7 +129,7 @@ pub struct EntryPage<'a> {
     pub guide: GuideInfo,
     pub entry: EntryView<'a>,
     /// The guide's "basic troubleshooting" items, as HTML.
-    pub checklist: Vec<&'a str>,
+    pub checklist: Vec<Cow<'a, str>>,
     pub prev: Option<NavLink>,
     pub next: Option<NavLink>,
     /// The same entry in other locales.
@@ -139,10 +141,10 @@ pub struct EntryView<'a> {
     pub id: &'a str,
     /// The message as plain text (the page title).
     pub title: String,
-    pub message_html: &'a str,
-    pub operation_html: Option<&'a str>,
-    pub cause_html: Option<&'a str>,
-    pub resolution_html: &'a str,
+    pub message_html: Cow<'a, str>,
+    pub operation_html: Option<Cow<'a, str>>,
+    pub cause_html: Option<Cow<'a, str>>,
+    pub resolution_html: Cow<'a, str>,
     pub steps: &'a [String],
     pub variants: Vec<VariantView<'a>>,
     pub codes: Vec<CodeView>,
@@ -157,8 +159,8 @@ pub struct EntryView<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct VariantView<'a> {
-    pub message_html: &'a str,
-    pub resolution_html: &'a str,
+    pub message_html: Cow<'a, str>,
+    pub resolution_html: Cow<'a, str>,
 }
 
 #[derive(Debug, Serialize)]

@@ -6,7 +6,10 @@
 
 pub mod context;
 mod index;
+pub mod links;
 mod pages;
+#[cfg(test)]
+mod tests;
 pub mod url;
 
 use rayon::prelude::*;

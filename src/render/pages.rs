@@ -1,10 +1,13 @@
 //! One function per page kind: build the page's context, render its template.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::model::Block;
 
 use super::context::*;
 use super::index::{code_group, collapse, plain, shorten, LocaleIndex};
+use super::links::rewrite_hrefs;
 use super::url::{encode, href};
 use super::{Job, OutputFile, Renderer};
 
@@ -236,7 +239,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
     let mut body = Vec::with_capacity(g.guide.body.len());
     for block in &g.guide.body {
         body.push(match block {
-            Block::Html { html } => BlockView::Html { html },
+            Block::Html { html } => BlockView::Html { html: local_links(l, html, false) },
             Block::ErrorTable(t) => {
                 let headers: Vec<HeaderView> =
                     t.headers.iter().map(|h| HeaderView { html: h, text: plain(h) }).collect();
@@ -257,7 +260,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                                 .iter()
                                 .enumerate()
                                 .map(|(i, c)| CellView {
-                                    html: c,
+                                    html: local_links(l, c, false),
                                     label: headers.get(i).map(|h| h.text.clone()).unwrap_or_default(),
                                 })
                                 .collect(),
@@ -329,15 +332,18 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
     let entry = EntryView {
         id: &e.id,
         title: g.titles[ei].clone(),
-        message_html: &e.message.html,
-        operation_html: rich(&e.operation),
-        cause_html: rich(&e.cause),
-        resolution_html: &e.resolution.html,
+        message_html: local_links(l, &e.message.html, true),
+        operation_html: rich(&e.operation).map(|h| local_links(l, h, true)),
+        cause_html: rich(&e.cause).map(|h| local_links(l, h, true)),
+        resolution_html: local_links(l, &e.resolution.html, true),
         steps: &e.steps,
         variants: e
             .variants
             .iter()
-            .map(|v| VariantView { message_html: &v.message.html, resolution_html: &v.resolution.html })
+            .map(|v| VariantView {
+                message_html: local_links(l, &v.message.html, true),
+                resolution_html: local_links(l, &v.resolution.html, true),
+            })
             .collect(),
         codes,
         section_title: section.map(|s| s.title.as_str()),
@@ -367,7 +373,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         common,
         guide: guide_info(g, 0),
         entry,
-        checklist: g.guide.checklist.iter().map(|c| c.html.as_str()).collect(),
+        checklist: g.guide.checklist.iter().map(|c| local_links(l, &c.html, true)).collect(),
         prev: ei.checked_sub(1).map(nav),
         next: (ei + 1 < g.entries.len()).then(|| nav(ei + 1)),
         translations,
@@ -492,4 +498,34 @@ fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
 /// The HTML of an optional field, `None` when absent or blank.
 fn rich(t: &Option<crate::model::RichText>) -> Option<&str> {
     t.as_ref().filter(|t| !t.is_empty()).map(|t| t.html.as_str())
+}
+
+/// Guide content as seen from a page in the guide's folder: links to another guide's
+/// Markdown file (`other.md#a`) go to that guide's page, and on an error page a bare
+/// `#anchor` goes to the anchor in the guide page.
+fn local_links<'h>(l: &LocaleIndex<'_>, html: &'h str, on_entry_page: bool) -> Cow<'h, str> {
+    if !html.contains("href") {
+        return Cow::Borrowed(html);
+    }
+    rewrite_hrefs(html, |url| {
+        if url.starts_with('#') {
+            return on_entry_page.then(|| format!("index.html{url}"));
+        }
+        if url.contains(':') || url.starts_with('/') {
+            return None;
+        }
+        let (path, frag) = match url.split_once('#') {
+            Some((p, f)) => (p, Some(f)),
+            None => (url, None),
+        };
+        let file = path.trim_start_matches("./").trim_start_matches("../");
+        let slug = file.strip_suffix(".md").filter(|s| !s.contains('/'))?;
+        let g = &l.guides[l.guide_index(&super::links::percent_decode(slug))?];
+        let mut out = href(1, &[&g.stem, "index.html"]);
+        if let Some(f) = frag {
+            out.push('#');
+            out.push_str(f);
+        }
+        Some(out)
+    })
 }
