@@ -73,9 +73,10 @@ impl SiteConfig {
         let value: serde_yaml::Value = match serde_yaml::from_str(text) {
             Ok(v) => v,
             Err(e) => {
-                let pos = e
-                    .location()
-                    .map_or(Pos { line: 1, col: 1 }, |l| Pos { line: l.line(), col: l.column() });
+                let pos = e.location().map_or(Pos { line: 1, col: 1 }, |l| Pos {
+                    line: l.line(),
+                    col: l.column(),
+                });
                 diags.push(Diagnostic::error(
                     "config-syntax",
                     file,
@@ -144,7 +145,10 @@ impl SiteConfig {
 fn key_pos(text: &str, key: &str) -> Pos {
     text.lines()
         .position(|l| l.split_once(':').is_some_and(|(k, _)| k.trim_end() == key))
-        .map_or(Pos { line: 1, col: 1 }, |i| Pos { line: i + 1, col: 1 })
+        .map_or(Pos { line: 1, col: 1 }, |i| Pos {
+            line: i + 1,
+            col: 1,
+        })
 }
 
 #[cfg(test)]

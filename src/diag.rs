@@ -59,11 +59,21 @@ impl Diagnostic {
         }
     }
 
-    pub fn error(name: &'static str, file: impl Into<PathBuf>, pos: Pos, msg: impl Into<String>) -> Self {
+    pub fn error(
+        name: &'static str,
+        file: impl Into<PathBuf>,
+        pos: Pos,
+        msg: impl Into<String>,
+    ) -> Self {
         Self::new(name, Severity::Error, file, pos, msg)
     }
 
-    pub fn warning(name: &'static str, file: impl Into<PathBuf>, pos: Pos, msg: impl Into<String>) -> Self {
+    pub fn warning(
+        name: &'static str,
+        file: impl Into<PathBuf>,
+        pos: Pos,
+        msg: impl Into<String>,
+    ) -> Self {
         Self::new(name, Severity::Warning, file, pos, msg)
     }
 
@@ -79,12 +89,23 @@ impl Diagnostic {
 
     /// `file:line:col`, with `/` separators whatever the platform, as editors expect.
     pub fn location(&self) -> String {
-        format!("{}:{}:{}", display_path(&self.file), self.pos.line, self.pos.col)
+        format!(
+            "{}:{}:{}",
+            display_path(&self.file),
+            self.pos.line,
+            self.pos.col
+        )
     }
 
     /// One line: `file:line:col: error[name]: message`.
     pub fn one_line(&self) -> String {
-        format!("{}: {}[{}]: {}", self.location(), self.severity, self.name, self.message)
+        format!(
+            "{}: {}[{}]: {}",
+            self.location(),
+            self.severity,
+            self.name,
+            self.message
+        )
     }
 }
 
@@ -98,9 +119,7 @@ pub fn display_path(p: &Path) -> String {
 
 /// Diagnostics sorted for stable output: file, line, column, name.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (&a.file, a.pos, a.name).cmp(&(&b.file, b.pos, b.name))
-    });
+    diags.sort_by(|a, b| (&a.file, a.pos, a.name).cmp(&(&b.file, b.pos, b.name)));
 }
 
 pub fn has_errors(diags: &[Diagnostic]) -> bool {

@@ -61,10 +61,18 @@ fn is_fence(line: &str, closing: bool) -> bool {
 pub fn split(text: &str) -> Result<Split<'_>, FrontMatterError> {
     let mut lines = text.split_inclusive('\n');
     let Some(first) = lines.next() else {
-        return Ok(Split { yaml: None, yaml_line: 1, body_start: 0 });
+        return Ok(Split {
+            yaml: None,
+            yaml_line: 1,
+            body_start: 0,
+        });
     };
     if !is_fence(first, false) {
-        return Ok(Split { yaml: None, yaml_line: 1, body_start: 0 });
+        return Ok(Split {
+            yaml: None,
+            yaml_line: 1,
+            body_start: 0,
+        });
     }
     let yaml_start = first.len();
     let mut offset = yaml_start;
@@ -104,7 +112,10 @@ fn scalar_string(v: &serde_yaml::Value) -> Option<String> {
 
 /// Reads the YAML of a front matter block. `yaml_line` is the file line of its first line.
 pub fn parse(yaml: &str, yaml_line: usize) -> Result<FrontMatter, FrontMatterError> {
-    let mut fm = FrontMatter { present: true, ..FrontMatter::default() };
+    let mut fm = FrontMatter {
+        present: true,
+        ..FrontMatter::default()
+    };
     if yaml.trim().is_empty() {
         return Ok(fm);
     }
@@ -116,7 +127,10 @@ pub fn parse(yaml: &str, yaml_line: usize) -> Result<FrontMatter, FrontMatterErr
             line,
             col,
             name: "front-matter-syntax",
-            message: format!("front matter is not valid YAML: {}", strip_location(&e.to_string())),
+            message: format!(
+                "front matter is not valid YAML: {}",
+                strip_location(&e.to_string())
+            ),
         }
     })?;
     let map = match value {
@@ -132,24 +146,33 @@ pub fn parse(yaml: &str, yaml_line: usize) -> Result<FrontMatter, FrontMatterErr
         }
     };
     for (k, v) in map {
-        let Some(key) = k.as_str().map(str::to_owned) else { continue };
+        let Some(key) = k.as_str().map(str::to_owned) else {
+            continue;
+        };
         fm.raw.insert(key, v);
     }
     // Key lines: a key starts a line at column 1.
     for (i, line) in yaml.lines().enumerate() {
         if let Some((k, _)) = line.split_once(':') {
             if !k.starts_with([' ', '\t', '-', '#']) && fm.raw.contains_key(k.trim()) {
-                fm.key_lines.entry(k.trim().to_owned()).or_insert(yaml_line + i);
+                fm.key_lines
+                    .entry(k.trim().to_owned())
+                    .or_insert(yaml_line + i);
             }
         }
     }
     let get = |k: &str| fm.raw.get(k).and_then(scalar_string);
-    fm.title = get("title").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    fm.title = get("title")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     fm.description = get("description").map(|s| s.trim().to_owned());
     fm.content_locale = get("ms.contentlocale").or_else(|| get("ms.locale"));
-    fm.machine_translated = get("ms.translationtype")
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("MT"));
-    for (key, slot) in [("ms.date", &mut fm.date), ("ms.lasthandoff", &mut fm.last_handoff)] {
+    fm.machine_translated =
+        get("ms.translationtype").is_some_and(|t| t.trim().eq_ignore_ascii_case("MT"));
+    for (key, slot) in [
+        ("ms.date", &mut fm.date),
+        ("ms.lasthandoff", &mut fm.last_handoff),
+    ] {
         if let Some(raw) = fm.raw.get(key).and_then(scalar_string) {
             match parse_date(&raw) {
                 Some(d) => *slot = Some(d),
@@ -211,6 +234,9 @@ mod tests {
     fn bad_date_is_kept_as_invalid() {
         let fm = parse("title: x\nms.date: someday\n", 2).unwrap();
         assert_eq!(fm.date, None);
-        assert_eq!(fm.invalid, vec![("ms.date".to_owned(), "someday".to_owned())]);
+        assert_eq!(
+            fm.invalid,
+            vec![("ms.date".to_owned(), "someday".to_owned())]
+        );
     }
 }

@@ -15,3 +15,7 @@ pub mod text;
 pub mod theme;
 
 pub use error::{Error, Result};
+pub mod export;
+pub mod lookup;
+pub mod parse;
+pub mod source;

@@ -1,1 +1,146 @@
-fn main() {}
+//! The `errbook` command line: parses arguments, runs the library, prints, picks the
+//! exit code (0 ok, 1 the input has errors, 2 usage or I/O failure).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use errbook::diag::{Diagnostic, Severity};
+use errbook::source::{self, LoadOptions, Loaded};
+
+/// Turns localized Markdown troubleshooting guides into a static, searchable site.
+///
+/// Guides live in `source/<locale>/*.md` (YAML front matter, tables of errors);
+/// `source/site.yaml` configures the site. See README.md.
+#[derive(Debug, Parser)]
+#[command(name = "errbook", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct Global {
+    /// The site's root folder (holding `source/`).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    root: PathBuf,
+    /// Only these locales (e.g. `--locale ko-KR --locale en-US`).
+    #[arg(long = "locale", global = true, value_name = "TAG")]
+    locales: Vec<String>,
+    /// Show notes as well as warnings and errors.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the error model (guides, sections, entries, codes) as JSON.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+    },
+    /// Find entries by error code (`0x29834`, `ID: 4024`) or by words; print them.
+    Lookup {
+        /// A code or some words of a message.
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+}
+
+/// How a command ended, when it did not fail outright.
+enum Outcome {
+    Ok,
+    InputErrors,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::InputErrors) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            match e.downcast_ref::<errbook::Error>() {
+                Some(errbook::Error::Input(_)) => ExitCode::from(1),
+                _ => ExitCode::from(2),
+            }
+        }
+    }
+}
+
+fn print_diagnostics(global: &Global, diags: &[Diagnostic]) {
+    let min = if global.quiet {
+        Severity::Error
+    } else if global.verbose > 0 {
+        Severity::Note
+    } else {
+        Severity::Warning
+    };
+    let mut err = std::io::stderr().lock();
+    for d in diags.iter().filter(|d| d.severity >= min) {
+        let _ = writeln!(err, "{}", d.one_line());
+    }
+}
+
+/// Loads the site and prints what loading found; `Err` when nothing could be loaded.
+fn load(global: &Global) -> anyhow::Result<Loaded> {
+    let opts = LoadOptions {
+        locales: global.locales.clone(),
+    };
+    let loaded = source::load_site_with(&global.root, &opts)
+        .with_context(|| format!("loading the site in {}", global.root.display()))?;
+    print_diagnostics(global, &loaded.diagnostics);
+    Ok(loaded)
+}
+
+fn run(cli: &Cli) -> anyhow::Result<Outcome> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Export {
+            format: ExportFormat::Json,
+        } => {
+            let loaded = load(g)?;
+            if loaded.has_errors() {
+                return Ok(Outcome::InputErrors);
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", errbook::export::to_json(&loaded.site))
+                .context("writing to stdout")?;
+            Ok(Outcome::Ok)
+        }
+        Command::Lookup { query } => {
+            let loaded = load(g)?;
+            let query = query.join(" ");
+            let hits = errbook::lookup::lookup(&loaded.site, &query);
+            if hits.is_empty() {
+                eprintln!("nothing found for `{query}`");
+                return Ok(Outcome::InputErrors);
+            }
+            let mut out = std::io::stdout().lock();
+            for (i, hit) in hits.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out).context("writing to stdout")?;
+                }
+                write!(out, "{}", errbook::lookup::format_hit(hit)).context("writing to stdout")?;
+            }
+            Ok(if loaded.has_errors() {
+                Outcome::InputErrors
+            } else {
+                Outcome::Ok
+            })
+        }
+    }
+}

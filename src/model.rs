@@ -29,7 +29,9 @@ pub struct Site {
 
 impl Site {
     pub fn locale(&self, tag: &str) -> Option<&Locale> {
-        self.locales.iter().find(|l| l.tag.eq_ignore_ascii_case(tag))
+        self.locales
+            .iter()
+            .find(|l| l.tag.eq_ignore_ascii_case(tag))
     }
 
     /// The default locale if present, else the first one.
@@ -112,7 +114,9 @@ impl Guide {
     }
 
     pub fn section(&self, anchor: &str) -> Option<&Section> {
-        self.sections_flat().into_iter().find(|s| s.anchor == anchor)
+        self.sections_flat()
+            .into_iter()
+            .find(|s| s.anchor == anchor)
     }
 }
 

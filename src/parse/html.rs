@@ -1,0 +1,285 @@
+//! Raw HTML inside guides: tags in table cells are balanced the way a browser would
+//! (GitHub shows `<ol>` cells that never close), and problems are reported; `<a name>`
+//! anchors are found and rewritten to `<a id>` (`name` on `<a>` is obsolete HTML).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::model::HtmlIssueKind;
+
+static TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^<>"']|"[^"]*"|'[^']*')*?)(/?)>"#).unwrap()
+});
+static ANCHOR_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)<a\s+(?:[^>]*?\s)?(?:name|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>"#)
+        .unwrap()
+});
+static A_NAME_ATTR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)(<a\s+(?:[^>]*?\s)?)name(\s*=)"#).unwrap());
+static URL_ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)<(a|img)\s[^>]*?\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')"#).unwrap()
+});
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+/// Elements whose end tag HTML lets an author leave out.
+const OPTIONAL_END: &[&str] = &["li", "p", "dt", "dd", "tr", "td", "th", "option"];
+const LISTS: &[&str] = &["ol", "ul"];
+
+/// A tag problem at a byte offset of the scanned text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagIssue {
+    pub tag: String,
+    pub kind: HtmlIssueKind,
+    pub offset: usize,
+    pub len: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Balanced {
+    pub html: String,
+    pub issues: Vec<TagIssue>,
+}
+
+/// Balances the tags of an HTML fragment: stray end tags are dropped, unclosed elements
+/// are closed, `</br>` becomes `<br>`, and content put straight into a list (outside any
+/// `<li>`) is wrapped in an unmarked `<li class="eb-cont">` so the output stays valid.
+/// An `<ol>` opened directly inside an `<ol>` is taken for the `</ol>` the author meant.
+pub fn balance(html: &str) -> Balanced {
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut issues = Vec::new();
+    // Open elements: name, offset, whether we opened it implicitly.
+    let mut stack: Vec<(String, usize, bool)> = Vec::new();
+    let mut last = 0;
+
+    let in_bare_list = |stack: &[(String, usize, bool)]| {
+        stack
+            .last()
+            .is_some_and(|(n, _, _)| LISTS.contains(&n.as_str()))
+    };
+    let open_cont = |out: &mut String, stack: &mut Vec<(String, usize, bool)>, at: usize| {
+        out.push_str("<li class=\"eb-cont\">");
+        stack.push(("li".into(), at, true));
+    };
+
+    for m in TAG.captures_iter(html) {
+        let (Some(all), Some(name)) = (m.get(0), m.get(2)) else {
+            continue;
+        };
+        let text = &html[last..all.start()];
+        if !text.trim().is_empty() && in_bare_list(&stack) {
+            open_cont(&mut out, &mut stack, all.start());
+        }
+        out.push_str(text);
+        last = all.end();
+        let name = name.as_str().to_ascii_lowercase();
+        let closing = m.get(1).is_some_and(|c| !c.as_str().is_empty());
+        let self_closing = m.get(4).is_some_and(|c| !c.as_str().is_empty());
+
+        if VOID.contains(&name.as_str()) {
+            if in_bare_list(&stack) {
+                open_cont(&mut out, &mut stack, all.start());
+            }
+            // `</br>` is read as `<br>` by browsers (and GitHub).
+            if closing && name == "br" {
+                out.push_str("<br>");
+            } else if !closing {
+                out.push_str(all.as_str());
+            }
+            continue;
+        }
+        if !closing {
+            if self_closing {
+                out.push_str(all.as_str());
+                continue;
+            }
+            if name == "li" {
+                if let Some(top) = stack.last() {
+                    if top.0 == "li" {
+                        out.push_str("</li>");
+                        stack.pop();
+                    }
+                }
+                if !in_bare_list(&stack) {
+                    out.push_str("<ul>");
+                    stack.push(("ul".into(), all.start(), true));
+                }
+            } else if LISTS.contains(&name.as_str()) {
+                // A list right inside a list, after a closed item: the author meant `</ol>`.
+                if let Some((top, _, _)) = stack.last() {
+                    if *top == name {
+                        issues.push(TagIssue {
+                            tag: name.clone(),
+                            kind: HtmlIssueKind::Unclosed,
+                            offset: all.start(),
+                            len: all.len(),
+                        });
+                        out.push_str(&format!("</{name}>"));
+                        stack.pop();
+                        continue;
+                    }
+                }
+                if in_bare_list(&stack) {
+                    open_cont(&mut out, &mut stack, all.start());
+                }
+            } else if in_bare_list(&stack) {
+                open_cont(&mut out, &mut stack, all.start());
+            }
+            out.push_str(all.as_str());
+            stack.push((name, all.start(), false));
+            continue;
+        }
+        // An end tag: close up to the matching element, or drop it.
+        match stack.iter().rposition(|(n, _, _)| *n == name) {
+            Some(k) => {
+                while stack.len() > k + 1 {
+                    let (n, at, implicit) = stack.pop().unwrap_or_default();
+                    if !implicit && !OPTIONAL_END.contains(&n.as_str()) {
+                        issues.push(TagIssue {
+                            len: n.len() + 2,
+                            tag: n.clone(),
+                            kind: HtmlIssueKind::Unclosed,
+                            offset: at,
+                        });
+                    }
+                    out.push_str(&format!("</{n}>"));
+                }
+                stack.pop();
+                out.push_str(all.as_str());
+            }
+            None => issues.push(TagIssue {
+                tag: name,
+                kind: HtmlIssueKind::Stray,
+                offset: all.start(),
+                len: all.len(),
+            }),
+        }
+    }
+    let rest = &html[last..];
+    if !rest.trim().is_empty() && in_bare_list(&stack) {
+        open_cont(&mut out, &mut stack, last);
+    }
+    out.push_str(rest);
+    while let Some((n, at, implicit)) = stack.pop() {
+        if !implicit && !OPTIONAL_END.contains(&n.as_str()) {
+            issues.push(TagIssue {
+                len: n.len() + 2,
+                tag: n.clone(),
+                kind: HtmlIssueKind::Unclosed,
+                offset: at,
+            });
+        }
+        out.push_str(&format!("</{n}>"));
+    }
+    issues.sort_by_key(|i| i.offset);
+    Balanced { html: out, issues }
+}
+
+/// Anchor names declared by `<a name="…">` or `<a id="…">` in raw HTML.
+pub fn anchor_names(html: &str) -> Vec<(usize, String)> {
+    ANCHOR_NAME
+        .captures_iter(html)
+        .filter_map(|c| {
+            let at = c.get(0)?.start();
+            let v = c.get(1).or(c.get(2)).or(c.get(3))?.as_str().trim();
+            (!v.is_empty()).then(|| (at, v.to_owned()))
+        })
+        .collect()
+}
+
+/// `<a name=` → `<a id=`.
+pub fn rewrite_anchor_names(html: &str) -> String {
+    A_NAME_ATTR.replace_all(html, "${1}id${2}").into_owned()
+}
+
+/// Removes `<a name="…"></a>` / `<a id="…"></a>` pairs (a heading carries its id itself).
+pub fn strip_empty_anchors(html: &str) -> String {
+    static EMPTY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)<a\s+(?:name|id)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)\s*>\s*</a>"#).unwrap()
+    });
+    EMPTY.replace_all(html, "").into_owned()
+}
+
+/// `href`/`src` values of `<a>` and `<img>` tags in raw HTML: (offset, url, is_image).
+pub fn urls(html: &str) -> Vec<(usize, String, bool)> {
+    URL_ATTR
+        .captures_iter(html)
+        .filter_map(|c| {
+            let at = c.get(0)?.start();
+            let url = c.get(3).or(c.get(4))?.as_str().to_owned();
+            let is_image = c.get(1)?.as_str().eq_ignore_ascii_case("img");
+            Some((at, url, is_image))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_input_is_unchanged() {
+        let s = "a<br><ul><li>x</li><li>y</li></ul>";
+        let b = balance(s);
+        assert_eq!(b.html, s);
+        assert!(b.issues.is_empty());
+    }
+
+    #[test]
+    fn ol_used_as_closer() {
+        // The reference guide, line 47: `…</li><ol>|`.
+        let b = balance("x<ol><li>a</li><li>b</li><ol>");
+        assert_eq!(b.html, "x<ol><li>a</li><li>b</li></ol>");
+        assert_eq!(b.issues.len(), 1);
+        assert_eq!((b.issues[0].tag.as_str(), b.issues[0].offset), ("ol", 25));
+    }
+
+    #[test]
+    fn unclosed_list_and_items() {
+        // The reference guide, line 112: `<li>` never closed, `<ol>` never closed.
+        let b = balance("<ol><li>a</li> <li>b<br><br><li>c<li>d</li><br> note");
+        assert_eq!(
+            b.html,
+            "<ol><li>a</li> <li>b<br><br></li><li>c</li><li>d</li><li class=\"eb-cont\"><br> note</li></ol>"
+        );
+        assert_eq!(b.issues.len(), 1);
+        assert_eq!(b.issues[0].kind, HtmlIssueKind::Unclosed);
+        assert_eq!(b.issues[0].offset, 0);
+    }
+
+    #[test]
+    fn stray_closers_and_br() {
+        let b = balance("a</li>b</br>c</ul>");
+        assert_eq!(b.html, "ab<br>c");
+        assert_eq!(
+            b.issues
+                .iter()
+                .filter(|i| i.kind == HtmlIssueKind::Stray)
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn text_inside_a_bare_list() {
+        let b = balance("<ul><li>a<br></li> 또는 <li>b</li></ul>");
+        assert_eq!(
+            b.html,
+            "<ul><li>a<br></li><li class=\"eb-cont\"> 또는 </li><li>b</li></ul>"
+        );
+    }
+
+    #[test]
+    fn anchors() {
+        let h = r#"<a name="x"></a>Title <a id='y'>z</a>"#;
+        assert_eq!(anchor_names(h), vec![(0, "x".into()), (22, "y".into())]);
+        assert_eq!(
+            rewrite_anchor_names(h),
+            r#"<a id="x"></a>Title <a id='y'>z</a>"#
+        );
+        assert_eq!(strip_empty_anchors(h), "Title <a id='y'>z</a>");
+    }
+}

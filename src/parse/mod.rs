@@ -1,0 +1,925 @@
+//! Markdown → error model. One pass over pulldown-cmark's events (with offsets) finds
+//! headings, sections, the checklist, tables and links; error tables become entries;
+//! a last step gives every entry its stable id.
+
+pub mod cell;
+pub mod codes;
+pub mod html;
+pub mod slug;
+pub mod vocab;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
+
+use crate::diag::Diagnostic;
+use crate::frontmatter::FrontMatter;
+use crate::model::{
+    Anchor, AnchorKind, Block, Code, ErrorEntry, ErrorRowHtml, ErrorTableHtml, Guide, HtmlIssue,
+    Link, Pos, RichText, Role, Section, Table, TableCell, TableRow, Variant,
+};
+use crate::text::LineIndex;
+use cell::{matching_end, Ev};
+
+/// A table cell's events and its byte range.
+type CellEvents<'a> = (Vec<Ev<'a>>, Range<usize>);
+use slug::Slugger;
+pub use vocab::Vocabulary;
+
+/// What the parser needs to know about one guide file.
+pub struct GuideSource<'a> {
+    /// Path relative to the site root, for diagnostics and the model.
+    pub path: &'a Path,
+    pub slug: String,
+    /// The whole file text, BOM removed.
+    pub text: &'a str,
+    /// Byte offset where the body starts (after the front matter).
+    pub body_start: usize,
+    pub front_matter: FrontMatter,
+    pub vocab: &'a Vocabulary,
+}
+
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_GFM
+}
+
+/// A section while the guide is read; turned into the `Section` tree at the end.
+struct SectionDraft {
+    anchor: String,
+    explicit: bool,
+    title: String,
+    level: u8,
+    pos: Pos,
+    prose: String,
+    entries: Vec<EntryDraft>,
+    code: Option<Code>,
+    /// A `**Error message**: …` paragraph of the section, for tables without a message column.
+    message: Option<RichText>,
+}
+
+struct EntryDraft {
+    entry: ErrorEntry,
+    /// Where its row HTML lives: (block index, row index), to fill the id in later.
+    row_html: Option<(usize, usize)>,
+}
+
+struct GuideParser<'s, 'a> {
+    src: &'s GuideSource<'a>,
+    lines: LineIndex,
+    diags: Vec<Diagnostic>,
+    slugger: Slugger,
+    h1: Option<String>,
+    intro_events: Vec<Ev<'a>>,
+    sections: Vec<SectionDraft>,
+    body: Vec<Block>,
+    /// Events waiting to be rendered into the current HTML block.
+    pending: Vec<Event<'a>>,
+    anchors: Vec<Anchor>,
+    links: Vec<Link>,
+    tables: Vec<Table>,
+    checklist: Option<Vec<RichText>>,
+}
+
+/// Parses one guide into the model. Never fails: what is odd becomes a diagnostic.
+pub fn parse_guide(src: &GuideSource<'_>) -> (Guide, Vec<Diagnostic>) {
+    let body = &src.text[src.body_start..];
+    let events: Vec<Ev<'_>> = Parser::new_ext(body, markdown_options())
+        .into_offset_iter()
+        .map(|(e, r)| (e, r.start + src.body_start..r.end + src.body_start))
+        .collect();
+    let mut p = GuideParser {
+        src,
+        lines: LineIndex::new(src.text),
+        diags: Vec::new(),
+        slugger: Slugger::default(),
+        h1: None,
+        intro_events: Vec::new(),
+        sections: Vec::new(),
+        body: Vec::new(),
+        pending: Vec::new(),
+        anchors: Vec::new(),
+        links: Vec::new(),
+        tables: Vec::new(),
+        checklist: None,
+    };
+    p.collect_links_and_anchors(&events);
+    p.walk(&events);
+    p.finish()
+}
+
+impl<'s, 'a> GuideParser<'s, 'a> {
+    fn pos(&self, offset: usize) -> Pos {
+        self.lines.pos(self.src.text, offset)
+    }
+
+    /// Links, images and explicit anchors anywhere in the body, tables included.
+    fn collect_links_and_anchors(&mut self, events: &[Ev<'a>]) {
+        for (i, (e, r)) in events.iter().enumerate() {
+            match e {
+                Event::Start(Tag::Link { dest_url, .. })
+                | Event::Start(Tag::Image { dest_url, .. }) => {
+                    let j = matching_end(events, i);
+                    self.links.push(Link {
+                        url: dest_url.to_string(),
+                        text: cell::plain_text(&events[i + 1..j]),
+                        pos: self.pos(r.start),
+                        is_image: matches!(e, Event::Start(Tag::Image { .. })),
+                    });
+                }
+                Event::Html(h) | Event::InlineHtml(h) => {
+                    for (at, name) in html::anchor_names(h) {
+                        let pos = self.pos(r.start + at);
+                        self.slugger.reserve(&name);
+                        self.anchors.push(Anchor {
+                            name,
+                            pos,
+                            kind: AnchorKind::Explicit,
+                        });
+                    }
+                    for (at, url, is_image) in html::urls(h) {
+                        self.links.push(Link {
+                            url,
+                            text: String::new(),
+                            pos: self.pos(r.start + at),
+                            is_image,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn walk(&mut self, events: &[Ev<'a>]) {
+        let mut i = 0;
+        while i < events.len() {
+            let (e, _) = &events[i];
+            match e {
+                Event::Start(Tag::Heading { level, .. }) => {
+                    let j = matching_end(events, i);
+                    self.heading(*level, &events[i..=j]);
+                    i = j + 1;
+                }
+                Event::Start(Tag::Table(_)) => {
+                    let j = matching_end(events, i);
+                    self.table(&events[i..=j]);
+                    i = j + 1;
+                }
+                Event::Start(Tag::List(_)) if self.wants_checklist() => {
+                    let j = matching_end(events, i);
+                    self.checklist = Some(list_items(&events[i..=j]));
+                    self.content(&events[i..=j]);
+                    i = j + 1;
+                }
+                Event::Start(_) => {
+                    // Other blocks (paragraphs, lists, quotes): tables inside them too.
+                    let j = matching_end(events, i);
+                    self.content(&events[i..=j]);
+                    i = j + 1;
+                }
+                _ => {
+                    self.content(&events[i..=i]);
+                    i += 1;
+                }
+            }
+        }
+        self.flush_html();
+    }
+
+    fn wants_checklist(&self) -> bool {
+        self.checklist.is_none()
+            && self
+                .sections
+                .last()
+                .is_some_and(|s| Vocabulary::is_checklist_title(&s.title, &s.anchor))
+    }
+
+    /// Ordinary content: goes to the HTML block, the section's prose or the intro.
+    /// A table nested in a list is still read as a table.
+    fn content(&mut self, events: &[Ev<'a>]) {
+        let mut k = 0;
+        while k < events.len() {
+            if let Event::Start(Tag::Table(_)) = events[k].0 {
+                let j = matching_end(events, k);
+                self.table(&events[k..=j]);
+                k = j + 1;
+                continue;
+            }
+            let (e, _) = &events[k];
+            let e = match e {
+                Event::Html(h) => Event::Html(html::rewrite_anchor_names(h).into()),
+                Event::InlineHtml(h) => Event::InlineHtml(html::rewrite_anchor_names(h).into()),
+                other => other.clone(),
+            };
+            self.pending.push(e);
+            k += 1;
+        }
+        if let Some(Event::Start(Tag::Paragraph)) = events.first().map(|e| &e.0) {
+            let inner = &events[1..events.len().saturating_sub(1)];
+            let segs = cell::split_labels(inner, Role::Details, self.src.vocab);
+            if let (Some(seg), Some(s)) = (segs.first(), self.sections.last_mut()) {
+                if seg.labelled && seg.role == Role::Message && s.message.is_none() {
+                    s.message = Some(cell::rich(&seg.events));
+                }
+            }
+        }
+        let text = cell::plain_text(events);
+        match self.sections.last_mut() {
+            Some(s) => {
+                if !text.is_empty() {
+                    if !s.prose.is_empty() {
+                        s.prose.push('\n');
+                    }
+                    s.prose.push_str(&text);
+                }
+            }
+            None => self.intro_events.extend(events.iter().cloned()),
+        }
+    }
+
+    fn flush_html(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut out = String::new();
+        pulldown_cmark::html::push_html(&mut out, self.pending.drain(..));
+        self.push_html_block(out);
+    }
+
+    fn push_html_block(&mut self, html: String) {
+        if let Some(Block::Html { html: last }) = self.body.last_mut() {
+            last.push_str(&html);
+        } else {
+            self.body.push(Block::Html { html });
+        }
+    }
+
+    fn heading(&mut self, level: HeadingLevel, events: &[Ev<'a>]) {
+        let inner = &events[1..events.len() - 1];
+        let title = cell::plain_text(inner).replace('\n', " ");
+        let start = events[0].1.start;
+        let pos = self.pos(start);
+        let explicit: Option<String> = inner.iter().find_map(|(e, _)| match e {
+            Event::Html(h) | Event::InlineHtml(h) => {
+                html::anchor_names(h).into_iter().next().map(|(_, n)| n)
+            }
+            _ => None,
+        });
+        let level = level as u8;
+        if level == 1 && self.h1.is_none() && self.sections.is_empty() {
+            self.h1 = Some(title);
+            if let Some(name) = explicit {
+                // Already recorded as an explicit anchor; nothing else to do.
+                let _ = name;
+            }
+            return;
+        }
+        let (anchor, is_explicit) = match explicit {
+            Some(a) => (a, true),
+            None => {
+                let a = self.slugger.unique(&slug::slugify(&title));
+                self.anchors.push(Anchor {
+                    name: a.clone(),
+                    pos,
+                    kind: AnchorKind::HeadingSlug,
+                });
+                (a, false)
+            }
+        };
+        self.flush_html();
+        let mut inner_html = String::new();
+        pulldown_cmark::html::push_html(&mut inner_html, inner.iter().map(|(e, _)| e.clone()));
+        let inner_html = html::strip_empty_anchors(&inner_html);
+        self.push_html_block(format!(
+            "<h{level} id=\"{}\">{}</h{level}>\n",
+            escape_attr(&anchor),
+            inner_html.trim()
+        ));
+        self.sections.push(SectionDraft {
+            anchor,
+            explicit: is_explicit,
+            code: codes::heading_code(&title),
+            title,
+            level,
+            pos,
+            prose: String::new(),
+            entries: Vec::new(),
+            message: None,
+        });
+    }
+
+    fn table(&mut self, events: &[Ev<'a>]) {
+        let table_start = events[0].1.start;
+        let mut header: Vec<(Vec<Ev<'a>>, usize)> = Vec::new();
+        let mut rows: Vec<(Range<usize>, Vec<CellEvents<'a>>)> = Vec::new();
+        let mut i = 1;
+        while i < events.len() {
+            match &events[i].0 {
+                Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => {
+                    let is_head = matches!(events[i].0, Event::Start(Tag::TableHead));
+                    let j = matching_end(events, i);
+                    let mut cells = Vec::new();
+                    let mut k = i + 1;
+                    while k < j {
+                        if let Event::Start(Tag::TableCell) = events[k].0 {
+                            let m = matching_end(events, k);
+                            cells.push((events[k + 1..m].to_vec(), events[k].1.clone()));
+                            k = m + 1;
+                        } else {
+                            k += 1;
+                        }
+                    }
+                    if is_head {
+                        header = cells.into_iter().map(|(ev, r)| (ev, r.start)).collect();
+                    } else {
+                        rows.push((events[i].1.clone(), cells));
+                    }
+                    i = j + 1;
+                }
+                _ => i += 1,
+            }
+        }
+        let headers: Vec<String> = header.iter().map(|(ev, _)| cell::plain_text(ev)).collect();
+        let roles: Vec<Option<Role>> = headers
+            .iter()
+            .map(|h| self.src.vocab.header_role(h))
+            .collect();
+        let is_error_table = vocab::is_error_table(&roles);
+        let header_line = self
+            .lines
+            .line_text(self.src.text, self.pos(table_start).line);
+
+        let mut table = Table {
+            pos: self.pos(table_start),
+            headers: headers.clone(),
+            roles: roles.clone(),
+            is_error_table,
+            header_leading_pipe: header_line.trim_start().starts_with('|'),
+            rows: Vec::new(),
+        };
+        let mut row_htmls = Vec::new();
+        let mut drafts = Vec::new();
+        for (row_range, cells) in &rows {
+            let row_pos = self.pos(row_range.start);
+            let row_src = self.lines.line_text(self.src.text, row_pos.line);
+            let mut info_cells = Vec::new();
+            for (ev, r) in cells {
+                let raw = self.src.text.get(r.clone()).unwrap_or("");
+                let issues = html::balance(raw)
+                    .issues
+                    .into_iter()
+                    .map(|iss| HtmlIssue {
+                        tag: iss.tag,
+                        kind: iss.kind,
+                        pos: self.pos(r.start + iss.offset),
+                    })
+                    .collect();
+                info_cells.push(TableCell {
+                    pos: self.pos(r.start),
+                    text: cell::plain_text(ev),
+                    html_issues: issues,
+                });
+            }
+            table.rows.push(TableRow {
+                pos: row_pos,
+                cells: info_cells,
+                source_cells: count_source_cells(row_src),
+                trailing_pipe: row_src.trim_end().ends_with('|')
+                    && !row_src.trim_end().ends_with("\\|"),
+            });
+            let cells_html: Vec<String> =
+                cells.iter().map(|(ev, _)| cell::inline_html(ev)).collect();
+            if is_error_table {
+                let entry = self.entry(&roles, cells, row_range.start, row_pos);
+                drafts.push(entry);
+            }
+            row_htmls.push(cells_html);
+        }
+        let headers_html: Vec<String> =
+            header.iter().map(|(ev, _)| cell::inline_html(ev)).collect();
+        self.tables.push(table);
+
+        if !is_error_table {
+            let text = cell::plain_text(events);
+            if let Some(s) = self.sections.last_mut() {
+                if !s.prose.is_empty() {
+                    s.prose.push('\n');
+                }
+                s.prose.push_str(&text);
+            }
+            let html = plain_table_html(&headers_html, &row_htmls);
+            self.pending.push(Event::Html(html.into()));
+            return;
+        }
+        if self.sections.is_empty() {
+            // An error table before any heading gets a section of its own.
+            self.sections.push(SectionDraft {
+                anchor: self.slugger.unique("errors"),
+                explicit: false,
+                title: self.h1.clone().unwrap_or_default(),
+                level: 2,
+                pos: self.pos(table_start),
+                prose: String::new(),
+                entries: Vec::new(),
+                code: None,
+                message: None,
+            });
+        }
+        let section_idx = self.sections.len() - 1;
+        self.flush_html();
+        let block_idx = self.body.len();
+        self.body.push(Block::ErrorTable(ErrorTableHtml {
+            headers: headers_html,
+            rows: row_htmls
+                .into_iter()
+                .map(|cells| ErrorRowHtml {
+                    entry_id: String::new(),
+                    row_anchor: true,
+                    cells,
+                })
+                .collect(),
+        }));
+        for (row_idx, entry) in drafts.into_iter().enumerate() {
+            self.sections[section_idx].entries.push(EntryDraft {
+                entry,
+                row_html: Some((block_idx, row_idx)),
+            });
+        }
+    }
+
+    /// One error table row → an entry (id assigned later).
+    fn entry(
+        &mut self,
+        roles: &[Option<Role>],
+        cells: &[CellEvents<'a>],
+        start: usize,
+        pos: Pos,
+    ) -> ErrorEntry {
+        let mut operation: Vec<RichText> = Vec::new();
+        let mut messages: Vec<(usize, RichText, bool)> = Vec::new();
+        let mut causes: Vec<RichText> = Vec::new();
+        let mut resolutions: Vec<(usize, RichText, Vec<String>)> = Vec::new();
+        let mut found_codes: Vec<Code> = Vec::new();
+        let mut code_cells: Vec<RichText> = Vec::new();
+        let mut explicit_anchor = None;
+        let mut seq = 0usize;
+        let mut end = start;
+
+        for (ci, ((ev, r), role)) in cells.iter().zip(roles).enumerate() {
+            end = end.max(r.end);
+            for (e, _) in ev {
+                if let Event::Html(h) | Event::InlineHtml(h) = e {
+                    if let Some((_, name)) = html::anchor_names(h).into_iter().next() {
+                        explicit_anchor.get_or_insert(name);
+                    }
+                }
+            }
+            let Some(role) = role else { continue };
+            let default_role = match role {
+                Role::Details => Role::Message,
+                r => *r,
+            };
+            for seg in cell::split_labels(ev, default_role, self.src.vocab) {
+                seq += 1;
+                let rich = cell::rich(&seg.events);
+                match seg.role {
+                    Role::Operation => {
+                        found_codes.extend(codes::extract(&rich.text));
+                        operation.push(rich);
+                    }
+                    Role::Message | Role::Details => {
+                        found_codes.extend(codes::extract(&rich.text));
+                        messages.push((ci * 1000 + seq, rich, seg.labelled));
+                    }
+                    Role::Code => {
+                        found_codes.extend(codes::extract_from_code_field(&rich.text));
+                        code_cells.push(rich);
+                    }
+                    Role::Cause => causes.push(rich),
+                    Role::Resolution => {
+                        let steps = cell::steps(&rich.text);
+                        resolutions.push((ci * 1000 + seq, rich, steps));
+                    }
+                }
+            }
+        }
+
+        // Several labelled message → resolution pairs in one cell are variants.
+        let mut variants = Vec::new();
+        let labelled_msgs: Vec<&(usize, RichText, bool)> =
+            messages.iter().filter(|m| m.2).collect();
+        for (k, m) in labelled_msgs.iter().enumerate() {
+            let next_msg = labelled_msgs.get(k + 1).map_or(usize::MAX, |n| n.0);
+            let cell_of = |key: usize| key / 1000;
+            if let Some(res) = resolutions
+                .iter()
+                .find(|r| r.0 > m.0 && r.0 < next_msg && cell_of(r.0) == cell_of(m.0))
+            {
+                variants.push(Variant {
+                    message: m.1.clone(),
+                    resolution: res.1.clone(),
+                });
+            }
+        }
+        if variants.len() < 2 {
+            variants.clear();
+        }
+
+        let message = messages
+            .iter()
+            .find(|m| !(m.2 && variants.iter().any(|v| v.message == m.1)))
+            .or(messages.first())
+            .map(|m| m.1.clone())
+            .or_else(|| self.sections.last().and_then(|s| s.message.clone()))
+            .or_else(|| code_cells.first().cloned())
+            .or_else(|| operation.first().cloned())
+            .or_else(|| {
+                self.sections.last().map(|s| RichText {
+                    text: s.title.clone(),
+                    html: escape_attr(&s.title),
+                })
+            })
+            .unwrap_or_default();
+        if messages.is_empty() {
+            if let Some(m) = self.sections.last().and_then(|s| s.message.as_ref()) {
+                found_codes.extend(codes::extract(&m.text));
+            }
+        }
+        let resolution = join_rich(resolutions.iter().map(|r| &r.1));
+        let steps = resolutions
+            .iter()
+            .flat_map(|r| r.2.iter().cloned())
+            .collect();
+        let mut unique_codes: Vec<Code> = Vec::new();
+        for c in found_codes {
+            if !unique_codes.iter().any(|u| u.normalized == c.normalized) {
+                unique_codes.push(c);
+            }
+        }
+        let links = self
+            .links
+            .iter()
+            .filter(|l| {
+                let line_start = self.lines.line_start(l.pos.line).unwrap_or(0);
+                line_start >= self.lines.line_start(pos.line).unwrap_or(0) && line_start <= end
+            })
+            .cloned()
+            .collect();
+        ErrorEntry {
+            id: String::new(),
+            section: String::new(),
+            row: 0,
+            pos,
+            explicit_anchor,
+            operation: operation.into_iter().next(),
+            message,
+            codes: unique_codes,
+            variants,
+            cause: (!causes.is_empty()).then(|| join_rich(causes.iter())),
+            resolution,
+            steps,
+            links,
+        }
+    }
+
+    fn finish(mut self) -> (Guide, Vec<Diagnostic>) {
+        // Heading codes belong to the entries of their section.
+        for s in &mut self.sections {
+            if let Some(code) = &s.code {
+                for d in &mut s.entries {
+                    if !d
+                        .entry
+                        .codes
+                        .iter()
+                        .any(|c| c.normalized == code.normalized)
+                    {
+                        d.entry.codes.insert(0, code.clone());
+                    }
+                }
+            }
+        }
+        self.assign_ids();
+        let title = self
+            .src
+            .front_matter
+            .title
+            .clone()
+            .or_else(|| self.h1.clone())
+            .unwrap_or_else(|| self.src.slug.clone());
+        let intro = cell::rich(&self.intro_events);
+        let intro_html = {
+            let mut out = String::new();
+            pulldown_cmark::html::push_html(
+                &mut out,
+                self.intro_events.iter().map(|(e, _)| e.clone()),
+            );
+            html::rewrite_anchor_names(&out)
+        };
+        let guide = Guide {
+            slug: self.src.slug.clone(),
+            path: self.src.path.to_path_buf(),
+            description: self.src.front_matter.description.clone(),
+            front_matter: self.src.front_matter.clone(),
+            title,
+            h1: self.h1,
+            intro: RichText {
+                text: intro.text,
+                html: intro_html,
+            },
+            checklist: self.checklist.unwrap_or_default(),
+            sections: build_tree(self.sections),
+            body: self.body,
+            anchors: self.anchors,
+            links: self.links,
+            tables: self.tables,
+            source: self.src.text.to_owned(),
+            body_line: self.lines.pos(self.src.text, self.src.body_start).line,
+        };
+        (guide, self.diags)
+    }
+
+    /// Stable ids (SPEC.md): an explicit `<a name>` in the row; else the section anchor
+    /// when the section has one entry; else the first code when no other entry of the
+    /// guide has it; else `<section-anchor>-<row>`. Ids never repeat (case-insensitively,
+    /// since guides are published to Windows shares) and never shadow `index`.
+    fn assign_ids(&mut self) {
+        let mut code_count: HashMap<String, usize> = HashMap::new();
+        for s in &self.sections {
+            for d in &s.entries {
+                for c in &d.entry.codes {
+                    *code_count.entry(c.normalized.clone()).or_default() += 1;
+                }
+            }
+        }
+        let mut used: std::collections::HashSet<String> =
+            ["index".to_owned(), "404".to_owned()].into();
+        for s in &mut self.sections {
+            let n = s.entries.len();
+            for (k, d) in s.entries.iter_mut().enumerate() {
+                let row = k + 1;
+                let fallback = format!("{}-{row}", s.anchor);
+                let mut candidates: Vec<(String, bool)> = Vec::new();
+                if let Some(a) = &d.entry.explicit_anchor {
+                    candidates.push((a.clone(), false));
+                }
+                if n == 1 {
+                    candidates.push((s.anchor.clone(), false));
+                }
+                if let Some(c) = d.entry.codes.first() {
+                    if code_count.get(&c.normalized) == Some(&1) {
+                        candidates.push((c.normalized.clone(), true));
+                    }
+                }
+                candidates.push((fallback.clone(), true));
+                let (id, row_anchor) = candidates
+                    .into_iter()
+                    .find(|(c, _)| !c.is_empty() && !used.contains(&c.to_lowercase()))
+                    .unwrap_or_else(|| {
+                        let id = (2..)
+                            .map(|m| format!("{fallback}-{m}"))
+                            .find(|c| !used.contains(&c.to_lowercase()))
+                            .unwrap_or_default();
+                        (id, true)
+                    });
+                used.insert(id.to_lowercase());
+                // The row needs its own `id` unless a heading or the author's anchor has it.
+                let row_anchor = row_anchor
+                    && id != s.anchor
+                    && d.entry.explicit_anchor.as_deref() != Some(id.as_str());
+                d.entry.id = id.clone();
+                d.entry.section = s.anchor.clone();
+                d.entry.row = row;
+                if let Some((b, r)) = d.row_html {
+                    if let Some(Block::ErrorTable(t)) = self.body.get_mut(b) {
+                        if let Some(row_html) = t.rows.get_mut(r) {
+                            row_html.entry_id = id.clone();
+                            row_html.row_anchor = row_anchor;
+                        }
+                    }
+                }
+                if row_anchor {
+                    self.anchors.push(Anchor {
+                        name: id,
+                        pos: d.entry.pos,
+                        kind: AnchorKind::Entry,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn join_rich<'r>(parts: impl Iterator<Item = &'r RichText>) -> RichText {
+    let parts: Vec<&RichText> = parts.collect();
+    RichText {
+        text: parts
+            .iter()
+            .map(|p| p.text.as_str())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        html: match parts.len() {
+            0 => String::new(),
+            1 => parts[0].html.clone(),
+            _ => parts
+                .iter()
+                .map(|p| format!("<div class=\"eb-part\">{}</div>", p.html))
+                .collect(),
+        },
+    }
+}
+
+/// The items of a list, each as text and HTML.
+fn list_items(events: &[Ev<'_>]) -> Vec<RichText> {
+    let mut items = Vec::new();
+    let mut i = 1;
+    while i + 1 < events.len() {
+        if let Event::Start(Tag::Item) = events[i].0 {
+            let j = matching_end(events, i);
+            let inner = &events[i + 1..j];
+            let mut html_out = String::new();
+            pulldown_cmark::html::push_html(&mut html_out, inner.iter().map(|(e, _)| e.clone()));
+            let html_out = html::balance(html_out.trim()).html;
+            // A trailing `<br>` is layout noise in a list item.
+            let html_out = html_out.trim_end_matches("<br>").trim_end().to_owned();
+            items.push(RichText {
+                text: cell::plain_text(inner),
+                html: html::rewrite_anchor_names(&html_out),
+            });
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    items
+}
+
+fn plain_table_html(headers: &[String], rows: &[Vec<String>]) -> String {
+    let mut s = String::from("<table>\n<thead><tr>");
+    for h in headers {
+        s.push_str(&format!("<th>{h}</th>"));
+    }
+    s.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        s.push_str("<tr>");
+        for c in r {
+            s.push_str(&format!("<td>{c}</td>"));
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str("</tbody>\n</table>\n");
+    s
+}
+
+/// Cells written on a table row line: pipes that are not escaped and not in code spans.
+fn count_source_cells(line: &str) -> usize {
+    let t = line.trim();
+    let mut cells = 1;
+    let mut in_code = false;
+    let mut prev = '\0';
+    for c in t.chars() {
+        match c {
+            '`' => in_code = !in_code,
+            '|' if prev != '\\' && !in_code => cells += 1,
+            _ => {}
+        }
+        prev = c;
+    }
+    if t.starts_with('|') {
+        cells -= 1;
+    }
+    if t.len() > 1 && t.ends_with('|') && !t.ends_with("\\|") {
+        cells -= 1;
+    }
+    cells
+}
+
+fn escape_attr(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+/// Flat sections with levels → a tree.
+fn build_tree(flat: Vec<SectionDraft>) -> Vec<Section> {
+    fn convert(d: SectionDraft) -> Section {
+        Section {
+            anchor: d.anchor,
+            explicit_anchor: d.explicit,
+            title: d.title,
+            level: d.level,
+            pos: d.pos,
+            prose: d.prose,
+            entries: d.entries.into_iter().map(|e| e.entry).collect(),
+            children: Vec::new(),
+        }
+    }
+    let mut roots: Vec<Section> = Vec::new();
+    let mut stack: Vec<Section> = Vec::new();
+    for d in flat {
+        let s = convert(d);
+        while let Some(done) = stack.pop_if(|top| top.level >= s.level) {
+            attach(&mut stack, &mut roots, done);
+        }
+        stack.push(s);
+    }
+    while let Some(done) = stack.pop() {
+        attach(&mut stack, &mut roots, done);
+    }
+    roots
+}
+
+fn attach(stack: &mut [Section], roots: &mut Vec<Section>, s: Section) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(s),
+        None => roots.push(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    pub(crate) fn parse_str(text: &str, locale: &str) -> Guide {
+        let vocab = Vocabulary::for_locale(locale, &BTreeMap::new());
+        let split = crate::frontmatter::split(text).expect("front matter");
+        let fm = split
+            .yaml
+            .map(|y| crate::frontmatter::parse(y, split.yaml_line).expect("yaml"))
+            .unwrap_or_default();
+        let src = GuideSource {
+            path: Path::new("source/x/g.md"),
+            slug: "g".into(),
+            text,
+            body_start: split.body_start,
+            front_matter: fm,
+            vocab: &vocab,
+        };
+        parse_guide(&src).0
+    }
+
+    #[test]
+    fn source_cells() {
+        assert_eq!(count_source_cells("| a | b | c |"), 3);
+        assert_eq!(count_source_cells("| a | b | c"), 3);
+        assert_eq!(count_source_cells("a | b |"), 2);
+        assert_eq!(count_source_cells("a | `x|y` | b"), 3);
+        assert_eq!(count_source_cells("a \\| b | c"), 2);
+    }
+
+    #[test]
+    fn sections_nest_and_entries_get_ids() {
+        let g = parse_str(
+            "# T\n\n## A\n\n| Operation | Error details | Resolution |\n|---|---|---|\n| op | msg (ID: 1234) | fix |\n| op | other | fix2 |\n\n### SalLowDiskSpace\n\nError message | Recommended action |\n-- | --\nDisk full. | Free space.\n",
+            "en-US",
+        );
+        assert_eq!(g.title, "T");
+        assert_eq!(g.sections.len(), 1);
+        assert_eq!(g.sections[0].children.len(), 1);
+        let e = g.entries();
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[0].id, "1234");
+        assert_eq!(e[1].id, "a-2");
+        assert_eq!(e[2].id, "sallowdiskspace");
+        assert_eq!(e[2].codes[0].value, "SalLowDiskSpace");
+        assert_eq!(e[0].pos.line, 7);
+        assert_eq!(e[2].message.text, "Disk full.");
+    }
+
+    #[test]
+    fn non_error_tables_stay_prose() {
+        let g = parse_str(
+            "# T\n\n## Dependent services\n\n**Service Name** | **Startup Type**\n--- | ---\nRemote Procedure Call (RPC) | Automatic\n",
+            "en-US",
+        );
+        assert!(g.entries().is_empty());
+        assert_eq!(g.tables.len(), 1);
+        assert!(!g.tables[0].is_error_table);
+        assert!(g.sections[0].prose.contains("Remote Procedure Call"));
+    }
+
+    #[test]
+    fn labels_split_cells_into_fields() {
+        let g = parse_str(
+            "# T\n\n## X\n\n| Operation | Error details | Workaround |\n| --- | --- | --- |\n| Restore | **Error code**: CBPFooBarBaz/Vault Error: 100110 <br/> <br/>**Error message**: The servers differ | **Cause**: it happens.<br/> <br/>**Workaround** Register both. |\n",
+            "en-US",
+        );
+        let e = g.entries()[0].clone();
+        assert_eq!(e.message.text, "The servers differ");
+        assert_eq!(
+            e.cause.as_ref().map(|c| c.text.as_str()),
+            Some("it happens.")
+        );
+        assert_eq!(e.resolution.text, "Register both.");
+        let codes: Vec<&str> = e.codes.iter().map(|c| c.normalized.as_str()).collect();
+        assert_eq!(codes, ["cbpfoobarbaz", "100110"]);
+        assert_eq!(e.operation.map(|o| o.text), Some("Restore".into()));
+    }
+}
