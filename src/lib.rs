@@ -10,6 +10,7 @@ pub mod diag;
 pub mod error;
 pub mod frontmatter;
 pub mod model;
+pub mod output;
 pub mod render;
 pub mod text;
 pub mod theme;

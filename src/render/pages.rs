@@ -455,12 +455,9 @@ fn code_page(r: &Renderer<'_>, li: usize, ci: usize) -> Result<OutputFile> {
 
 fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
-    // TODO(render): replace with the lead's `export` JSON once main has src/export.rs;
-    // until then the model is serialized as is, in the contract's outer shape.
-    let value = serde_json::json!({ "locales": [l.locale] });
-    let mut bytes = serde_json::to_vec_pretty(&value).map_err(|e| Error::Usage(format!("errors.json: {e}")))?;
-    bytes.push(b'\n');
-    Ok(file(vec![l.tag.to_owned(), "errors.json".into()], bytes))
+    let mut json = crate::export::locale_json(l.locale);
+    json.push('\n');
+    Ok(file(vec![l.tag.to_owned(), "errors.json".into()], json.into_bytes()))
 }
 
 fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
