@@ -13,18 +13,33 @@ static HREF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(\shref\s*=\s*)(?:"([^"]*)"|'([^']*)')"#).expect("valid regex")
 });
 
+/// What to do with one link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rewrite {
+    Keep,
+    To(String),
+    /// The target is not part of the site: the `href` becomes `data-source-href`, so
+    /// the text stays, marked, and no link is broken.
+    Unlink,
+}
+
 /// Calls `map` on every quoted `href` value of an HTML fragment (entities decoded) and
-/// puts back what it returns (escaped); `None` leaves the link as it was.
-pub fn rewrite_hrefs<'h>(html: &'h str, map: impl Fn(&str) -> Option<String>) -> Cow<'h, str> {
+/// applies what it says.
+pub fn rewrite_hrefs<'h>(html: &'h str, map: impl Fn(&str) -> Rewrite) -> Cow<'h, str> {
     let mut changed = false;
     let out = HREF.replace_all(html, |caps: &regex::Captures<'_>| {
         let raw = caps.get(2).or_else(|| caps.get(3)).map_or("", |m| m.as_str());
-        match map(&decode_entities(raw)) {
-            Some(new) => {
+        let value = decode_entities(raw);
+        match map(&value) {
+            Rewrite::To(new) => {
                 changed = true;
                 format!("{}\"{}\"", &caps[1], escape_attr(&new))
             }
-            None => caps[0].to_owned(),
+            Rewrite::Unlink => {
+                changed = true;
+                format!(" data-source-href=\"{}\"", escape_attr(&value))
+            }
+            Rewrite::Keep => caps[0].to_owned(),
         }
     });
     if changed {
@@ -274,9 +289,15 @@ mod tests {
     #[test]
     fn rewrites_hrefs() {
         let html = r##"<a href="#x">a</a> <a href='other.md#y'>b</a> <img src="#x">"##;
-        let out = rewrite_hrefs(html, |u| u.starts_with('#').then(|| format!("index.html{u}")));
-        assert_eq!(out, r##"<a href="index.html#x">a</a> <a href='other.md#y'>b</a> <img src="#x">"##);
-        assert!(matches!(rewrite_hrefs("<p>x</p>", |_| None), Cow::Borrowed(_)));
+        let out = rewrite_hrefs(html, |u| match u {
+            "#x" => Rewrite::To(format!("index.html{u}")),
+            _ => Rewrite::Unlink,
+        });
+        assert_eq!(
+            out,
+            r##"<a href="index.html#x">a</a> <a data-source-href="other.md#y">b</a> <img src="#x">"##
+        );
+        assert!(matches!(rewrite_hrefs("<p>x</p>", |_| Rewrite::Keep), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::model::Block;
 
 use super::context::*;
 use super::index::{code_group, collapse, plain, shorten, LocaleIndex};
-use super::links::rewrite_hrefs;
+use super::links::{rewrite_hrefs, Rewrite};
 use super::url::{encode, href};
 use super::{Job, OutputFile, Renderer};
 
@@ -498,31 +498,43 @@ fn rich(t: &Option<crate::model::RichText>) -> Option<&str> {
 }
 
 /// Guide content as seen from a page in the guide's folder: links to another guide's
-/// Markdown file (`other.md#a`) go to that guide's page, and on an error page a bare
-/// `#anchor` goes to the anchor in the guide page.
+/// Markdown file (`other.md#a`) go to that guide's page, or stop being links when the
+/// site has no such guide (the checker reports those); on an error page a bare `#anchor`
+/// goes to the anchor in the guide page.
 fn local_links<'h>(l: &LocaleIndex<'_>, html: &'h str, on_entry_page: bool) -> Cow<'h, str> {
     if !html.contains("href") {
         return Cow::Borrowed(html);
     }
     rewrite_hrefs(html, |url| {
         if url.starts_with('#') {
-            return on_entry_page.then(|| format!("index.html{url}"));
+            return match on_entry_page {
+                true => Rewrite::To(format!("index.html{url}")),
+                false => Rewrite::Keep,
+            };
         }
         if url.contains(':') || url.starts_with('/') {
-            return None;
+            return Rewrite::Keep;
         }
         let (path, frag) = match url.split_once('#') {
             Some((p, f)) => (p, Some(f)),
             None => (url, None),
         };
-        let file = path.trim_start_matches("./").trim_start_matches("../");
-        let slug = file.strip_suffix(".md").filter(|s| !s.contains('/'))?;
-        let g = &l.guides[l.guide_index(&super::links::percent_decode(slug))?];
-        let mut out = href(1, &[&g.stem, "index.html"]);
+        let path = path.split('?').next().unwrap_or(path);
+        let Some(file) = path.strip_suffix(".md") else {
+            return Rewrite::Keep;
+        };
+        let slug = file.trim_start_matches("./");
+        let found = (!slug.contains('/'))
+            .then(|| l.guide_index(&super::links::percent_decode(slug)))
+            .flatten();
+        let Some(gi) = found else {
+            return Rewrite::Unlink;
+        };
+        let mut out = href(1, &[&l.guides[gi].stem, "index.html"]);
         if let Some(f) = frag {
             out.push('#');
             out.push_str(f);
         }
-        Some(out)
+        Rewrite::To(out)
     })
 }
