@@ -10,6 +10,7 @@ pub mod config;
 pub mod diag;
 pub mod error;
 pub mod frontmatter;
+pub mod init;
 pub mod model;
 pub mod output;
 pub mod render;

@@ -142,6 +142,8 @@ pub struct EntryView<'a> {
     /// The message as plain text (the page title).
     pub title: String,
     pub message_html: Cow<'a, str>,
+    /// True when the message says no more than the title (the theme may then skip it).
+    pub message_is_title: bool,
     pub operation_html: Option<Cow<'a, str>>,
     pub cause_html: Option<Cow<'a, str>>,
     pub resolution_html: Cow<'a, str>,

@@ -333,6 +333,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         id: &e.id,
         title: g.titles[ei].clone(),
         message_html: local_links(l, &e.message.html, true),
+        message_is_title: plain(&e.message.html) == g.titles[ei],
         operation_html: rich(&e.operation).map(|h| local_links(l, h, true)),
         cause_html: rich(&e.cause).map(|h| local_links(l, h, true)),
         resolution_html: local_links(l, &e.resolution.html, true),
