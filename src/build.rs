@@ -24,8 +24,19 @@ pub struct BuildArgs {
 
 impl BuildArgs {
     /// Options for [`build`] from these arguments and the global ones.
-    pub fn options(&self, out: impl Into<PathBuf>, locales: Vec<String>, quiet: bool) -> BuildOptions {
-        BuildOptions { out: out.into(), locales, minify: !self.no_minify, quiet, deny_warnings: false }
+    pub fn options(
+        &self,
+        out: impl Into<PathBuf>,
+        locales: Vec<String>,
+        quiet: bool,
+    ) -> BuildOptions {
+        BuildOptions {
+            out: out.into(),
+            locales,
+            minify: !self.no_minify,
+            quiet,
+            deny_warnings: false,
+        }
     }
 }
 
@@ -69,7 +80,8 @@ impl std::fmt::Display for BuildReport {
     /// `built 2 locales, 2 guides, 54 error pages in 0.12 s`
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = &self.stats;
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         write!(
             f,
             "built {}, {}, {} in {:.2} s",
@@ -94,7 +106,12 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     // Refuse a bad --out before spending any time.
     crate::output::check_target(root, &out)?;
 
-    let loaded = source::load_site_with(root, &LoadOptions { locales: opts.locales.clone() })?;
+    let loaded = source::load_site_with(
+        root,
+        &LoadOptions {
+            locales: opts.locales.clone(),
+        },
+    )?;
     let fails = |d: &Diagnostic| {
         d.severity == Severity::Error || (opts.deny_warnings && d.severity == Severity::Warning)
     };
@@ -105,7 +122,12 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     let theme = Theme::load(root, &site.config.theme)?;
     let (files, stats) = render_all(&site, &theme, opts, start)?;
     crate::output::publish(root, &out, &files)?;
-    Ok(BuildReport { stats, out, elapsed: start.elapsed(), diagnostics: loaded.diagnostics })
+    Ok(BuildReport {
+        stats,
+        out,
+        elapsed: start.elapsed(),
+        diagnostics: loaded.diagnostics,
+    })
 }
 
 /// Renders every page across threads; a progress bar appears on a terminal when this
@@ -116,9 +138,19 @@ fn render_all(
     opts: &BuildOptions,
     start: Instant,
 ) -> Result<(Vec<OutputFile>, RenderStats)> {
-    let renderer = Renderer::new(site, theme, RenderOptions { minify: opts.minify })?;
+    let renderer = Renderer::new(
+        site,
+        theme,
+        RenderOptions {
+            minify: opts.minify,
+        },
+    )?;
     let jobs = renderer.jobs();
-    let progress = Progress::new(jobs.len() as u64, !opts.quiet && std::io::stderr().is_terminal(), start);
+    let progress = Progress::new(
+        jobs.len() as u64,
+        !opts.quiet && std::io::stderr().is_terminal(),
+        start,
+    );
     let files = jobs
         .par_iter()
         .map(|job| {
@@ -148,20 +180,34 @@ impl Progress {
     const DELAY: Duration = Duration::from_secs(1);
 
     fn new(len: u64, enabled: bool, start: Instant) -> Self {
-        let bar = indicatif::ProgressBar::with_draw_target(Some(len), indicatif::ProgressDrawTarget::hidden());
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pages {elapsed}") {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pages {elapsed}")
+        {
             bar.set_style(style);
         }
-        Progress { bar, enabled, shown: AtomicBool::new(false), start }
+        Progress {
+            bar,
+            enabled,
+            shown: AtomicBool::new(false),
+            start,
+        }
     }
 
     fn inc(&self) {
         self.bar.inc(1);
         if self.enabled
             && self.start.elapsed() > Self::DELAY
-            && self.shown.compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            && self
+                .shown
+                .compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
         {
-            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
     }
 
@@ -177,13 +223,32 @@ mod tests {
     #[test]
     fn closing_line() {
         let report = BuildReport {
-            stats: RenderStats { locales: 2, guides: 2, error_pages: 54, ..RenderStats::default() },
+            stats: RenderStats {
+                locales: 2,
+                guides: 2,
+                error_pages: 54,
+                ..RenderStats::default()
+            },
             out: PathBuf::from("output"),
             elapsed: Duration::from_millis(123),
             diagnostics: vec![],
         };
-        assert_eq!(report.to_string(), "built 2 locales, 2 guides, 54 error pages in 0.12 s");
-        let one = BuildReport { stats: RenderStats { locales: 1, guides: 1, error_pages: 1, ..RenderStats::default() }, ..report };
-        assert_eq!(one.to_string(), "built 1 locale, 1 guide, 1 error page in 0.12 s");
+        assert_eq!(
+            report.to_string(),
+            "built 2 locales, 2 guides, 54 error pages in 0.12 s"
+        );
+        let one = BuildReport {
+            stats: RenderStats {
+                locales: 1,
+                guides: 1,
+                error_pages: 1,
+                ..RenderStats::default()
+            },
+            ..report
+        };
+        assert_eq!(
+            one.to_string(),
+            "built 1 locale, 1 guide, 1 error page in 0.12 s"
+        );
     }
 }

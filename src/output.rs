@@ -20,7 +20,8 @@ use crate::render::OutputFile;
 /// The file that marks a folder as errbook's to replace.
 pub const MARKER: &str = ".errbook-output";
 
-const MARKER_TEXT: &str = "This folder was written by errbook. The next `errbook build` deletes and \
+const MARKER_TEXT: &str =
+    "This folder was written by errbook. The next `errbook build` deletes and \
 replaces everything in it.\n";
 
 const STAGING: &str = ".errbook-staging-";
@@ -37,7 +38,11 @@ pub fn check_target(root: &Path, out: &Path) -> Result<()> {
         .map_err(|e| Error::io("open the site root", root, e))?;
     let out_c = resolve(out)?;
     let shown = display_path(out);
-    let refuse = |why: String| Err(Error::Usage(format!("refusing to write the site into {shown}: {why}")));
+    let refuse = |why: String| {
+        Err(Error::Usage(format!(
+            "refusing to write the site into {shown}: {why}"
+        )))
+    };
     if out_c == root_c {
         return refuse("it is the site root itself; use a folder such as `output`".into());
     }
@@ -46,7 +51,9 @@ pub fn check_target(root: &Path, out: &Path) -> Result<()> {
     }
     for protected in [crate::source::SOURCE_DIR, "themes"] {
         if out_c.starts_with(root_c.join(protected)) {
-            return refuse(format!("it is inside `{protected}/`, which holds the site's own files"));
+            return refuse(format!(
+                "it is inside `{protected}/`, which holds the site's own files"
+            ));
         }
     }
     match std::fs::metadata(&out_c) {
@@ -55,8 +62,8 @@ pub fn check_target(root: &Path, out: &Path) -> Result<()> {
             if out_c.join(MARKER).is_file() {
                 return Ok(());
             }
-            let mut entries =
-                std::fs::read_dir(&out_c).map_err(|e| Error::io("list the output folder", out, e))?;
+            let mut entries = std::fs::read_dir(&out_c)
+                .map_err(|e| Error::io("list the output folder", out, e))?;
             if entries.next().is_some() {
                 return refuse(format!(
                     "it is not empty and has no `{MARKER}` file, so errbook did not make it; \
@@ -74,7 +81,8 @@ pub fn check_target(root: &Path, out: &Path) -> Result<()> {
 /// resolved, so an `output` symlink to a share publishes onto the share), the rest
 /// appended.
 fn resolve(out: &Path) -> Result<PathBuf> {
-    let abs = std::path::absolute(out).map_err(|e| Error::io("resolve the output folder", out, e))?;
+    let abs =
+        std::path::absolute(out).map_err(|e| Error::io("resolve the output folder", out, e))?;
     let mut existing = abs.as_path();
     let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
     loop {
@@ -116,14 +124,24 @@ pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
     let target = resolve(out)?;
     let (parent, name) = match (target.parent(), target.file_name()) {
         (Some(p), Some(n)) => (p.to_path_buf(), n.to_os_string()),
-        _ => return Err(Error::Usage(format!("cannot publish into {}", display_path(out)))),
+        _ => {
+            return Err(Error::Usage(format!(
+                "cannot publish into {}",
+                display_path(out)
+            )))
+        }
     };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io("create the output's parent folder", &parent, e))?;
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| Error::io("create the output's parent folder", &parent, e))?;
     clean_leftovers(&parent, &name);
 
     // Unique within this process too: `serve` may rebuild while a build is finishing.
     static SEQ: AtomicUsize = AtomicUsize::new(0);
-    let tag = format!("{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed));
+    let tag = format!(
+        "{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
     let staging = parent.join(with_suffix(&name, STAGING, &tag));
     let trash = parent.join(with_suffix(&name, TRASH, &tag));
 
@@ -144,9 +162,11 @@ fn with_suffix(name: &OsString, kind: &str, tag: &str) -> OsString {
 
 fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
     if staging.exists() {
-        std::fs::remove_dir_all(staging).map_err(|e| Error::io("remove an old staging folder", staging, e))?;
+        std::fs::remove_dir_all(staging)
+            .map_err(|e| Error::io("remove an old staging folder", staging, e))?;
     }
-    std::fs::create_dir_all(staging).map_err(|e| Error::io("create the staging folder", staging, e))?;
+    std::fs::create_dir_all(staging)
+        .map_err(|e| Error::io("create the staging folder", staging, e))?;
     // The marker goes first: a staging folder left by a killed build is recognisably ours.
     let marker = staging.join(MARKER);
     std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
@@ -174,7 +194,9 @@ fn relative_path(path: &str) -> Result<PathBuf> {
     for seg in path.split('/') {
         let bad = seg.is_empty() || seg == "." || seg == ".." || seg.contains(['\\', ':', '\0']);
         if bad {
-            return Err(Error::Usage(format!("refusing to write an output file named `{path}`")));
+            return Err(Error::Usage(format!(
+                "refusing to write an output file named `{path}`"
+            )));
         }
         p.push(seg);
     }
@@ -183,9 +205,11 @@ fn relative_path(path: &str) -> Result<PathBuf> {
 
 fn swap(staging: &Path, target: &Path, trash: &Path) -> Result<()> {
     if std::fs::symlink_metadata(target).is_err() {
-        return std::fs::rename(staging, target).map_err(|e| Error::io("move the new site into place at", target, e));
+        return std::fs::rename(staging, target)
+            .map_err(|e| Error::io("move the new site into place at", target, e));
     }
-    std::fs::rename(target, trash).map_err(|e| Error::io("move the old site aside from", target, e))?;
+    std::fs::rename(target, trash)
+        .map_err(|e| Error::io("move the old site aside from", target, e))?;
     if let Err(e) = std::fs::rename(staging, target) {
         // Put the earlier site back: a failed build must leave it as it was.
         let _ = std::fs::rename(trash, target);
@@ -199,14 +223,25 @@ fn swap(staging: &Path, target: &Path, trash: &Path) -> Result<()> {
 /// Removes staging and trash folders of earlier runs that were killed: those of processes
 /// that no longer run, or, where that cannot be told, old ones.
 fn clean_leftovers(parent: &Path, name: &OsString) {
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
     let name = name.to_string_lossy();
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();
-        let Some(rest) = file_name.strip_prefix(name.as_ref()) else { continue };
-        let Some(tag) = rest.strip_prefix(STAGING).or_else(|| rest.strip_prefix(TRASH)) else { continue };
-        let Some(pid) = tag.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Some(rest) = file_name.strip_prefix(name.as_ref()) else {
+            continue;
+        };
+        let Some(tag) = rest
+            .strip_prefix(STAGING)
+            .or_else(|| rest.strip_prefix(TRASH))
+        else {
+            continue;
+        };
+        let Some(pid) = tag.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
         if pid == std::process::id() {
             continue;
         }
@@ -245,8 +280,14 @@ mod tests {
 
     fn files(text: &str) -> Vec<OutputFile> {
         vec![
-            OutputFile { path: "index.html".into(), bytes: text.as_bytes().to_vec() },
-            OutputFile { path: "ko-KR/가이드/a.html".into(), bytes: b"a".to_vec() },
+            OutputFile {
+                path: "index.html".into(),
+                bytes: text.as_bytes().to_vec(),
+            },
+            OutputFile {
+                path: "ko-KR/가이드/a.html".into(),
+                bytes: b"a".to_vec(),
+            },
         ]
     }
 
@@ -264,10 +305,16 @@ mod tests {
         publish(dir.path(), &out, &files("one")).expect("first");
         std::fs::write(out.join("stale.html"), "old").expect("write");
         publish(dir.path(), &out, &files("two")).expect("second");
-        assert_eq!(std::fs::read_to_string(out.join("index.html")).expect("read"), "two");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "two"
+        );
         assert!(out.join(MARKER).is_file());
         assert!(out.join("ko-KR/가이드/a.html").is_file());
-        assert!(!out.join("stale.html").exists(), "files no longer produced disappear");
+        assert!(
+            !out.join("stale.html").exists(),
+            "files no longer produced disappear"
+        );
         let names: Vec<String> = std::fs::read_dir(dir.path())
             .expect("list")
             .flatten()
@@ -287,7 +334,10 @@ mod tests {
             (root.to_path_buf(), "site root itself"),
             (root.join("."), "site root itself"),
             (root.join("output/.."), "site root itself"),
-            (root.parent().expect("parent").to_path_buf(), "contains the site root"),
+            (
+                root.parent().expect("parent").to_path_buf(),
+                "contains the site root",
+            ),
             (root.join("source"), "inside `source/`"),
             (root.join("source/out"), "inside `source/`"),
             (root.join("themes"), "inside `themes/`"),
@@ -298,7 +348,10 @@ mod tests {
             let err = publish(root, out, &files("x")).expect_err(why);
             assert!(err.to_string().contains(why), "{}: {err}", out.display());
         }
-        assert_eq!(std::fs::read_to_string(root.join("mine/notes.txt")).expect("kept"), "keep");
+        assert_eq!(
+            std::fs::read_to_string(root.join("mine/notes.txt")).expect("kept"),
+            "keep"
+        );
         // Empty folders and folders errbook made are fine.
         std::fs::create_dir_all(root.join("empty")).expect("mkdir");
         publish(root, &root.join("empty"), &files("x")).expect("empty folder");
@@ -319,7 +372,10 @@ mod tests {
         if process_alive(1).is_some() {
             assert!(!dead.exists(), "leftover removed");
         }
-        assert!(foreign.exists(), "folders without the marker are not ours to delete");
+        assert!(
+            foreign.exists(),
+            "folders without the marker are not ours to delete"
+        );
     }
 
     #[test]
@@ -327,6 +383,9 @@ mod tests {
         for bad in ["../x", "a//b", "/abs", "a\\b", "c:x", "."] {
             assert!(relative_path(bad).is_err(), "{bad}");
         }
-        assert_eq!(relative_path("a/b.html").expect("ok"), Path::new("a").join("b.html"));
+        assert_eq!(
+            relative_path("a/b.html").expect("ok"),
+            Path::new("a").join("b.html")
+        );
     }
 }

@@ -72,11 +72,17 @@ impl Theme {
         let files = DEFAULT_FILES
             .iter()
             .map(|(rel, bytes)| {
-                let file = ThemeFile { bytes: Cow::Borrowed(*bytes), origin: None };
+                let file = ThemeFile {
+                    bytes: Cow::Borrowed(*bytes),
+                    origin: None,
+                };
                 ((*rel).to_owned(), file)
             })
             .collect();
-        Theme { name: "default".into(), files }
+        Theme {
+            name: "default".into(),
+            files,
+        }
     }
 
     /// The theme `name` for the site at `root`: the built-in files, overridden by those of
@@ -107,7 +113,9 @@ impl Theme {
             if !entry.file_type().is_file() {
                 continue;
             }
-            let Ok(rel) = entry.path().strip_prefix(&dir) else { continue };
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
             let parts: Vec<String> = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -123,9 +131,13 @@ impl Theme {
                 .strip_prefix(root)
                 .unwrap_or(entry.path())
                 .to_path_buf();
-            theme
-                .files
-                .insert(parts.join("/"), ThemeFile { bytes: Cow::Owned(bytes), origin: Some(origin) });
+            theme.files.insert(
+                parts.join("/"),
+                ThemeFile {
+                    bytes: Cow::Owned(bytes),
+                    origin: Some(origin),
+                },
+            );
         }
         Ok(theme)
     }
@@ -221,7 +233,8 @@ impl Theme {
         if let Some(own) = own {
             ui.extend(own);
         }
-        ui.entry("language_name".into()).or_insert_with(|| locale.to_owned());
+        ui.entry("language_name".into())
+            .or_insert_with(|| locale.to_owned());
         Ok(ui)
     }
 
@@ -237,13 +250,20 @@ impl Theme {
             .cloned();
         let Some(rel) = rel else { return Ok(None) };
         let text = self.text(&rel)?;
-        serde_yaml::from_str::<Ui>(text).map(Some).map_err(|e| Error::Template {
-            name: match e.location() {
-                Some(l) => format!("{}:{}:{}", self.files[&rel].describe(&rel), l.line(), l.column()),
-                None => self.files[&rel].describe(&rel),
-            },
-            message: format!("UI strings must be `key: text` lines: {e}"),
-        })
+        serde_yaml::from_str::<Ui>(text)
+            .map(Some)
+            .map_err(|e| Error::Template {
+                name: match e.location() {
+                    Some(l) => format!(
+                        "{}:{}:{}",
+                        self.files[&rel].describe(&rel),
+                        l.line(),
+                        l.column()
+                    ),
+                    None => self.files[&rel].describe(&rel),
+                },
+                message: format!("UI strings must be `key: text` lines: {e}"),
+            })
     }
 }
 
@@ -264,7 +284,8 @@ mod tests {
             })
             .collect();
         on_disk.sort();
-        let mut built_in: Vec<String> = DEFAULT_FILES.iter().map(|(p, _)| (*p).to_owned()).collect();
+        let mut built_in: Vec<String> =
+            DEFAULT_FILES.iter().map(|(p, _)| (*p).to_owned()).collect();
         built_in.sort();
         assert_eq!(on_disk, built_in, "add new theme files to DEFAULT_FILES");
     }
@@ -298,7 +319,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let theme_dir = dir.path().join("themes").join("custom");
         std::fs::create_dir_all(&theme_dir).expect("mkdir");
-        std::fs::write(theme_dir.join("entry.html"), "line one\n{% if x %}\nno end\n").expect("write");
+        std::fs::write(
+            theme_dir.join("entry.html"),
+            "line one\n{% if x %}\nno end\n",
+        )
+        .expect("write");
         let theme = Theme::load(dir.path(), "custom").expect("load");
         let err = theme.tera().expect_err("syntax error");
         let msg = err.to_string();

@@ -61,12 +61,17 @@ pub fn init_site(dir: &Path) -> Result<InitReport> {
 
 /// Copies the built-in theme to `dir/themes/default/`, keeping any file already there.
 pub fn init_theme(dir: &Path) -> Result<InitReport> {
-    let files: Vec<(String, &[u8])> =
-        DEFAULT_FILES.iter().map(|(p, b)| (format!("themes/default/{p}"), *b)).collect();
+    let files: Vec<(String, &[u8])> = DEFAULT_FILES
+        .iter()
+        .map(|(p, b)| (format!("themes/default/{p}"), *b))
+        .collect();
     write_new(dir, files.iter().map(|(p, b)| (p.as_str(), *b)))
 }
 
-fn write_new<'a>(dir: &Path, files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Result<InitReport> {
+fn write_new<'a>(
+    dir: &Path,
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+) -> Result<InitReport> {
     let mut report = InitReport::default();
     for (rel, bytes) in files {
         let path = rel.split('/').fold(dir.to_path_buf(), |p, seg| p.join(seg));
@@ -74,9 +79,14 @@ fn write_new<'a>(dir: &Path, files: impl Iterator<Item = (&'a str, &'a [u8])>) -
             std::fs::create_dir_all(parent).map_err(|e| Error::io("create folder", parent, e))?;
         }
         // `create_new` so that a file appearing meanwhile is not overwritten either.
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
             Ok(mut f) => {
-                f.write_all(bytes).map_err(|e| Error::io("write", &path, e))?;
+                f.write_all(bytes)
+                    .map_err(|e| Error::io("write", &path, e))?;
                 report.written.push(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => report.kept.push(path),
@@ -103,7 +113,10 @@ mod tests {
             assert_eq!(entries.len(), 3, "{}", l.tag);
             assert!(entries.iter().all(|e| !e.codes.is_empty()), "{}", l.tag);
         }
-        let opts = crate::build::BuildOptions { quiet: true, ..Default::default() };
+        let opts = crate::build::BuildOptions {
+            quiet: true,
+            ..Default::default()
+        };
         let built = crate::build::build(dir.path(), &opts).expect("builds");
         assert_eq!(built.stats.error_pages, 6);
     }
@@ -119,6 +132,9 @@ mod tests {
         assert_eq!(report.written.len(), DEFAULT_FILES.len() - 1);
         assert_eq!(std::fs::read_to_string(&mine).expect("read"), "/* mine */");
         // The copied theme is the built-in one: it loads and compiles.
-        crate::theme::Theme::load(dir.path(), "default").expect("load").tera().expect("compiles");
+        crate::theme::Theme::load(dir.path(), "default")
+            .expect("load")
+            .tera()
+            .expect("compiles");
     }
 }

@@ -95,8 +95,13 @@ pub struct TocItem {
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum BlockView<'a> {
-    Html { html: Cow<'a, str> },
-    Table { headers: Vec<HeaderView<'a>>, rows: Vec<RowView<'a>> },
+    Html {
+        html: Cow<'a, str>,
+    },
+    Table {
+        headers: Vec<HeaderView<'a>>,
+        rows: Vec<RowView<'a>>,
+    },
 }
 
 #[derive(Debug, Serialize)]

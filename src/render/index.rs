@@ -69,14 +69,21 @@ impl<'a> SiteIndex<'a> {
             Some(l) => l.ui.clone(),
             None => theme.ui(&site.config.default_locale)?,
         };
-        Ok(SiteIndex { locales, default_locale, root_ui })
+        Ok(SiteIndex {
+            locales,
+            default_locale,
+            root_ui,
+        })
     }
 }
 
 impl<'a> LocaleIndex<'a> {
     fn new(locale: &'a Locale, theme: &Theme) -> Result<Self> {
         let ui = theme.ui(&locale.tag)?;
-        let name = ui.get("language_name").cloned().unwrap_or_else(|| locale.tag.clone());
+        let name = ui
+            .get("language_name")
+            .cloned()
+            .unwrap_or_else(|| locale.tag.clone());
         let mut guide_stems = Unique::default();
         // `codes/` holds the code index: no guide may take that folder.
         guide_stems.taken.insert("codes".into());
@@ -85,7 +92,11 @@ impl<'a> LocaleIndex<'a> {
             .iter()
             .map(|g| GuideIndex::new(g, guide_stems.take(file_stem(&g.slug))))
             .collect();
-        let by_slug = guides.iter().enumerate().map(|(i, g)| (g.guide.slug.as_str(), i)).collect();
+        let by_slug = guides
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.guide.slug.as_str(), i))
+            .collect();
 
         let mut codes: BTreeMap<String, CodeIndex> = BTreeMap::new();
         for (gi, g) in guides.iter().enumerate() {
@@ -94,13 +105,19 @@ impl<'a> LocaleIndex<'a> {
                     if c.normalized.is_empty() {
                         continue;
                     }
-                    let code = codes.entry(c.normalized.clone()).or_insert_with(|| CodeIndex {
-                        normalized: c.normalized.clone(),
-                        value: if c.value.is_empty() { c.normalized.clone() } else { c.value.clone() },
-                        kind: c.kind,
-                        stem: String::new(),
-                        entries: Vec::new(),
-                    });
+                    let code = codes
+                        .entry(c.normalized.clone())
+                        .or_insert_with(|| CodeIndex {
+                            normalized: c.normalized.clone(),
+                            value: if c.value.is_empty() {
+                                c.normalized.clone()
+                            } else {
+                                c.value.clone()
+                            },
+                            kind: c.kind,
+                            stem: String::new(),
+                            entries: Vec::new(),
+                        });
                     if !code.entries.contains(&(gi, ei)) {
                         code.entries.push((gi, ei));
                     }
@@ -113,8 +130,21 @@ impl<'a> LocaleIndex<'a> {
         for c in &mut codes {
             c.stem = code_stems.take(file_stem(&c.normalized));
         }
-        let by_code = codes.iter().enumerate().map(|(i, c)| (c.normalized.clone(), i)).collect();
-        Ok(LocaleIndex { locale, tag: &locale.tag, name, ui, guides, codes, by_slug, by_code })
+        let by_code = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.normalized.clone(), i))
+            .collect();
+        Ok(LocaleIndex {
+            locale,
+            tag: &locale.tag,
+            name,
+            ui,
+            guides,
+            codes,
+            by_slug,
+            by_code,
+        })
     }
 
     pub fn guide_index(&self, slug: &str) -> Option<usize> {
@@ -130,9 +160,16 @@ impl<'a> GuideIndex<'a> {
     fn new(guide: &'a Guide, stem: String) -> Self {
         let entries = guide.entries();
         let mut stems = Unique::default();
-        let entry_stems = entries.iter().map(|e| stems.take(file_stem(&e.id))).collect();
+        let entry_stems = entries
+            .iter()
+            .map(|e| stems.take(file_stem(&e.id)))
+            .collect();
         let titles = entries.iter().map(|e| entry_title(e)).collect();
-        let sections = guide.sections_flat().into_iter().map(|s| (s.anchor.as_str(), s)).collect();
+        let sections = guide
+            .sections_flat()
+            .into_iter()
+            .map(|s| (s.anchor.as_str(), s))
+            .collect();
         let row_ids = guide
             .body
             .iter()
@@ -146,7 +183,16 @@ impl<'a> GuideIndex<'a> {
         for (i, e) in entries.iter().enumerate() {
             by_id.entry(e.id.as_str()).or_insert(i);
         }
-        GuideIndex { guide, stem, entries, entry_stems, titles, sections, row_ids, by_id }
+        GuideIndex {
+            guide,
+            stem,
+            entries,
+            entry_stems,
+            titles,
+            sections,
+            row_ids,
+            by_id,
+        }
     }
 
     pub fn entry_index(&self, id: &str) -> Option<usize> {
@@ -178,8 +224,12 @@ impl Unique {
 pub fn code_order(a: &str, b: &str) -> std::cmp::Ordering {
     fn key(s: &str) -> (u8, u128, String) {
         let first = s.chars().next().unwrap_or(' ');
-        if s.starts_with("0x") {
-            (2, u128::from_str_radix(&s[2..], 16).unwrap_or(u128::MAX), s.to_owned())
+        if let Some(hex) = s.strip_prefix("0x") {
+            (
+                2,
+                u128::from_str_radix(hex, 16).unwrap_or(u128::MAX),
+                s.to_owned(),
+            )
         } else if first.is_ascii_digit() {
             (1, s.parse::<u128>().unwrap_or(u128::MAX), s.to_owned())
         } else {
@@ -192,7 +242,10 @@ pub fn code_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// The index group of a code: (`key` for ids, label).
 pub fn code_group(normalized: &str) -> (String, String) {
     match normalized.chars().next() {
-        Some(c) if c.is_ascii_alphabetic() => (c.to_ascii_lowercase().to_string(), c.to_ascii_uppercase().to_string()),
+        Some(c) if c.is_ascii_alphabetic() => (
+            c.to_ascii_lowercase().to_string(),
+            c.to_ascii_uppercase().to_string(),
+        ),
         Some(c) if c.is_ascii_digit() => ("0-9".into(), "0–9".into()),
         _ => ("other".into(), "#".into()),
     }
@@ -260,9 +313,26 @@ mod tests {
 
     #[test]
     fn codes_sort_symbolic_then_numbers_then_hex() {
-        let mut codes = vec!["0x29834", "100110", "filefaultfault", "33621", "cbpserver", "0x07ee"];
+        let mut codes = vec![
+            "0x29834",
+            "100110",
+            "filefaultfault",
+            "33621",
+            "cbpserver",
+            "0x07ee",
+        ];
         codes.sort_by(|a, b| code_order(a, b));
-        assert_eq!(codes, ["cbpserver", "filefaultfault", "33621", "100110", "0x07ee", "0x29834"]);
+        assert_eq!(
+            codes,
+            [
+                "cbpserver",
+                "filefaultfault",
+                "33621",
+                "100110",
+                "0x07ee",
+                "0x29834"
+            ]
+        );
     }
 
     #[test]
@@ -274,7 +344,10 @@ mod tests {
 
     #[test]
     fn plain_text_of_html() {
-        assert_eq!(plain("<b>오류</b>&nbsp;세부 &amp; 정보<br>"), "오류 세부 & 정보");
+        assert_eq!(
+            plain("<b>오류</b>&nbsp;세부 &amp; 정보<br>"),
+            "오류 세부 & 정보"
+        );
         assert_eq!(shorten("abcdef", 4), "abc…");
         assert_eq!(shorten("abc", 4), "abc");
     }

@@ -28,7 +28,10 @@ pub enum Rewrite {
 pub fn rewrite_hrefs<'h>(html: &'h str, map: impl Fn(&str) -> Rewrite) -> Cow<'h, str> {
     let mut changed = false;
     let out = HREF.replace_all(html, |caps: &regex::Captures<'_>| {
-        let raw = caps.get(2).or_else(|| caps.get(3)).map_or("", |m| m.as_str());
+        let raw = caps
+            .get(2)
+            .or_else(|| caps.get(3))
+            .map_or("", |m| m.as_str());
         let value = decode_entities(raw);
         match map(&value) {
             Rewrite::To(new) => {
@@ -50,7 +53,10 @@ pub fn rewrite_hrefs<'h>(html: &'h str, map: impl Fn(&str) -> Rewrite) -> Cow<'h
 }
 
 fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn decode_entities(s: &str) -> String {
@@ -98,7 +104,11 @@ pub struct BrokenLink {
 
 impl std::fmt::Display for BrokenLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}=\"{}\": {}", self.page, self.attr, self.url, self.reason)
+        write!(
+            f,
+            "{}: {}=\"{}\": {}",
+            self.page, self.attr, self.url, self.reason
+        )
     }
 }
 
@@ -108,7 +118,8 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#).expect("valid regex")
+    Regex::new(r#"([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"#)
+        .expect("valid regex")
 });
 
 struct Tag {
@@ -123,7 +134,11 @@ fn tags(html: &str) -> Vec<Tag> {
             attrs: ATTR
                 .captures_iter(c.get(2).map_or("", |m| m.as_str()))
                 .map(|a| {
-                    let v = a.get(2).or(a.get(3)).or(a.get(4)).map_or("", |m| m.as_str());
+                    let v = a
+                        .get(2)
+                        .or(a.get(3))
+                        .or(a.get(4))
+                        .map_or("", |m| m.as_str());
                     (a[1].to_ascii_lowercase(), decode_entities(v))
                 })
                 .collect(),
@@ -154,7 +169,11 @@ pub fn broken_links(files: &[OutputFile]) -> Vec<BrokenLink> {
     let mut broken = Vec::new();
     for (page, tags) in &page_tags {
         for tag in tags {
-            let rel = tag.attrs.iter().find(|(k, _)| k == "rel").map(|(_, v)| v.as_str());
+            let rel = tag
+                .attrs
+                .iter()
+                .find(|(k, _)| k == "rel")
+                .map(|(_, v)| v.as_str());
             for (attr, value) in &tag.attrs {
                 let (attr, url): (&'static str, String) = match attr.as_str() {
                     "href" => ("href", value.clone()),
@@ -169,7 +188,12 @@ pub fn broken_links(files: &[OutputFile]) -> Vec<BrokenLink> {
                     _ => continue,
                 };
                 let mut report = |reason| {
-                    broken.push(BrokenLink { page: (*page).to_owned(), attr, url: url.clone(), reason })
+                    broken.push(BrokenLink {
+                        page: (*page).to_owned(),
+                        attr,
+                        url: url.clone(),
+                        reason,
+                    })
                 };
                 let lower = url.to_ascii_lowercase();
                 let external = lower.starts_with("http:") || lower.starts_with("https:");
@@ -182,7 +206,10 @@ pub fn broken_links(files: &[OutputFile]) -> Vec<BrokenLink> {
                     }
                     continue;
                 }
-                if lower.starts_with("mailto:") || lower.starts_with("tel:") || lower.starts_with("data:") {
+                if lower.starts_with("mailto:")
+                    || lower.starts_with("tel:")
+                    || lower.starts_with("data:")
+                {
                     continue;
                 }
                 if url.starts_with("//") || has_scheme(&lower) {
@@ -254,13 +281,19 @@ mod tests {
     use super::*;
 
     fn page(path: &str, html: &str) -> OutputFile {
-        OutputFile { path: path.into(), bytes: html.as_bytes().to_vec() }
+        OutputFile {
+            path: path.into(),
+            bytes: html.as_bytes().to_vec(),
+        }
     }
 
     #[test]
     fn finds_broken_links() {
         let files = vec![
-            page("index.html", r#"<meta http-equiv=refresh content="0; url=ko-KR/index.html"><a href=ko-KR/index.html>x</a>"#),
+            page(
+                "index.html",
+                r#"<meta http-equiv=refresh content="0; url=ko-KR/index.html"><a href=ko-KR/index.html>x</a>"#,
+            ),
             page(
                 "ko-KR/index.html",
                 r##"<h2 id="가">x</h2><a href="#%EA%B0%80">ok</a><a href="#missing">no id</a>
@@ -271,16 +304,27 @@ mod tests {
             ),
             page("ko-KR/g/index.html", r#"<p id=top>t</p>"#),
         ];
-        let broken: Vec<(String, &str)> =
-            broken_links(&files).into_iter().map(|b| (b.url, b.reason)).collect();
+        let broken: Vec<(String, &str)> = broken_links(&files)
+            .into_iter()
+            .map(|b| (b.url, b.reason))
+            .collect();
         assert_eq!(
             broken,
             vec![
                 ("#missing".to_owned(), "no element with this id"),
-                ("/abs.html".to_owned(), "absolute path: breaks under file:// and sub-paths"),
+                (
+                    "/abs.html".to_owned(),
+                    "absolute path: breaks under file:// and sub-paths"
+                ),
                 ("g/".to_owned(), "links to a folder, not a file"),
-                ("https://cdn/x.js".to_owned(), "loads an asset from the network"),
-                ("../assets/style.css".to_owned(), "no such file in the output"),
+                (
+                    "https://cdn/x.js".to_owned(),
+                    "loads an asset from the network"
+                ),
+                (
+                    "../assets/style.css".to_owned(),
+                    "no such file in the output"
+                ),
                 ("../../up.html".to_owned(), "goes above the output folder"),
             ]
         );
@@ -297,7 +341,10 @@ mod tests {
             out,
             r##"<a href="index.html#x">a</a> <a data-source-href="other.md#y">b</a> <img src="#x">"##
         );
-        assert!(matches!(rewrite_hrefs("<p>x</p>", |_| Rewrite::Keep), Cow::Borrowed(_)));
+        assert!(matches!(
+            rewrite_hrefs("<p>x</p>", |_| Rewrite::Keep),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

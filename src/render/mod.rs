@@ -60,12 +60,28 @@ pub enum Job {
     Root,
     NotFound,
     Sitemap,
-    Home { locale: usize },
-    Guide { locale: usize, guide: usize },
-    Entry { locale: usize, guide: usize, entry: usize },
-    Codes { locale: usize },
-    Code { locale: usize, code: usize },
-    ErrorsJson { locale: usize },
+    Home {
+        locale: usize,
+    },
+    Guide {
+        locale: usize,
+        guide: usize,
+    },
+    Entry {
+        locale: usize,
+        guide: usize,
+        entry: usize,
+    },
+    Codes {
+        locale: usize,
+    },
+    Code {
+        locale: usize,
+        code: usize,
+    },
+    ErrorsJson {
+        locale: usize,
+    },
 }
 
 pub struct Renderer<'a> {
@@ -82,7 +98,13 @@ impl<'a> Renderer<'a> {
     pub fn new(site: &'a Site, theme: &'a Theme, opts: RenderOptions) -> Result<Self> {
         let tera = theme.tera()?;
         let index = SiteIndex::new(site, theme)?;
-        Ok(Renderer { site, theme, tera, index, opts })
+        Ok(Renderer {
+            site,
+            theme,
+            tera,
+            index,
+            opts,
+        })
     }
 
     pub fn index(&self) -> &SiteIndex<'a> {
@@ -100,13 +122,23 @@ impl<'a> Renderer<'a> {
             jobs.push(Job::Codes { locale: li });
             jobs.push(Job::ErrorsJson { locale: li });
             for (gi, g) in loc.guides.iter().enumerate() {
-                jobs.push(Job::Guide { locale: li, guide: gi });
+                jobs.push(Job::Guide {
+                    locale: li,
+                    guide: gi,
+                });
                 for ei in 0..g.entries.len() {
-                    jobs.push(Job::Entry { locale: li, guide: gi, entry: ei });
+                    jobs.push(Job::Entry {
+                        locale: li,
+                        guide: gi,
+                        entry: ei,
+                    });
                 }
             }
             for ci in 0..loc.codes.len() {
-                jobs.push(Job::Code { locale: li, code: ci });
+                jobs.push(Job::Code {
+                    locale: li,
+                    code: ci,
+                });
             }
         }
         jobs
@@ -116,7 +148,10 @@ impl<'a> Renderer<'a> {
     pub fn render(&self, job: Job) -> Result<OutputFile> {
         let file = pages::render(self, job)?;
         if self.opts.minify && file.path.ends_with(".html") {
-            return Ok(OutputFile { bytes: minify(&file.bytes), path: file.path });
+            return Ok(OutputFile {
+                bytes: minify(&file.bytes),
+                path: file.path,
+            });
         }
         Ok(file)
     }
@@ -125,7 +160,10 @@ impl<'a> Renderer<'a> {
     pub fn assets(&self) -> Vec<OutputFile> {
         self.theme
             .assets()
-            .map(|(rel, f)| OutputFile { path: format!("assets/{rel}"), bytes: f.bytes.to_vec() })
+            .map(|(rel, f)| OutputFile {
+                path: format!("assets/{rel}"),
+                bytes: f.bytes.to_vec(),
+            })
             .collect()
     }
 
@@ -161,7 +199,11 @@ pub fn minify(html: &[u8]) -> Vec<u8> {
 }
 
 /// Everything, rendered across threads: pages, generated files and assets, sorted by path.
-pub fn render_site(site: &Site, theme: &Theme, opts: RenderOptions) -> Result<(Vec<OutputFile>, RenderStats)> {
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    opts: RenderOptions,
+) -> Result<(Vec<OutputFile>, RenderStats)> {
     let renderer = Renderer::new(site, theme, opts)?;
     let jobs = renderer.jobs();
     let mut files = jobs
@@ -179,9 +221,18 @@ impl Renderer<'_> {
     pub fn stats(&self, jobs: &[Job], files: &[OutputFile]) -> RenderStats {
         RenderStats {
             locales: self.index.locales.len(),
-            guides: jobs.iter().filter(|j| matches!(j, Job::Guide { .. })).count(),
-            error_pages: jobs.iter().filter(|j| matches!(j, Job::Entry { .. })).count(),
-            code_pages: jobs.iter().filter(|j| matches!(j, Job::Code { .. })).count(),
+            guides: jobs
+                .iter()
+                .filter(|j| matches!(j, Job::Guide { .. }))
+                .count(),
+            error_pages: jobs
+                .iter()
+                .filter(|j| matches!(j, Job::Entry { .. }))
+                .count(),
+            code_pages: jobs
+                .iter()
+                .filter(|j| matches!(j, Job::Code { .. }))
+                .count(),
             files: files.len(),
             bytes: files.iter().map(|f| f.bytes.len() as u64).sum(),
         }

@@ -31,7 +31,11 @@ pub(super) fn render(r: &Renderer<'_>, job: Job) -> Result<OutputFile> {
         Job::Sitemap => sitemap(r),
         Job::Home { locale } => home(r, locale),
         Job::Guide { locale, guide } => guide_page(r, locale, guide),
-        Job::Entry { locale, guide, entry } => entry_page(r, locale, guide, entry),
+        Job::Entry {
+            locale,
+            guide,
+            entry,
+        } => entry_page(r, locale, guide, entry),
         Job::Codes { locale } => codes_page(r, locale),
         Job::Code { locale, code } => code_page(r, locale, code),
         Job::ErrorsJson { locale } => errors_json(r, locale),
@@ -39,7 +43,10 @@ pub(super) fn render(r: &Renderer<'_>, job: Job) -> Result<OutputFile> {
 }
 
 fn loc<'r, 'a>(r: &'r Renderer<'a>, li: usize) -> Result<&'r LocaleIndex<'a>> {
-    r.index.locales.get(li).ok_or_else(|| Error::Usage(format!("no locale #{li}")))
+    r.index
+        .locales
+        .get(li)
+        .ok_or_else(|| Error::Usage(format!("no locale #{li}")))
 }
 
 /// Output path segments of a page of locale `li`, or `None` when that locale lacks it.
@@ -72,7 +79,12 @@ fn href_of(depth: usize, segments: &[String]) -> String {
 
 /// The page's counterpart in every built locale; falls back from entry to guide to home,
 /// and from code to code index.
-fn locale_links(r: &Renderer<'_>, current: Option<usize>, depth: usize, page: PageRef<'_>) -> Vec<LocaleLink> {
+fn locale_links(
+    r: &Renderer<'_>,
+    current: Option<usize>,
+    depth: usize,
+    page: PageRef<'_>,
+) -> Vec<LocaleLink> {
     (0..r.index.locales.len())
         .map(|li| {
             let fallbacks: Vec<PageRef> = match page {
@@ -146,7 +158,10 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
 }
 
 fn file(path: Vec<String>, bytes: Vec<u8>) -> OutputFile {
-    OutputFile { path: path.join("/"), bytes }
+    OutputFile {
+        path: path.join("/"),
+        bytes,
+    }
 }
 
 fn root(r: &Renderer<'_>) -> Result<OutputFile> {
@@ -164,17 +179,33 @@ fn root(r: &Renderer<'_>) -> Result<OutputFile> {
         },
     );
     common.canonical = None;
-    common.redirect = common.locales.get(r.index.default_locale).map(|l| l.href.clone());
+    common.redirect = common
+        .locales
+        .get(r.index.default_locale)
+        .map(|l| l.href.clone());
     let bytes = r.render_template("root.html", &RootPage { common })?;
     Ok(file(path, bytes))
 }
 
 fn not_found(r: &Renderer<'_>) -> Result<OutputFile> {
     let path = vec!["404.html".to_owned()];
-    let title = r.index.root_ui.get("not_found_title").cloned().unwrap_or_default();
+    let title = r
+        .index
+        .root_ui
+        .get("not_found_title")
+        .cloned()
+        .unwrap_or_default();
     let mut common = common(
         r,
-        CommonArgs { kind: "404", locale: None, depth: 0, title, description: None, page: PageRef::Home, path: path.clone() },
+        CommonArgs {
+            kind: "404",
+            locale: None,
+            depth: 0,
+            title,
+            description: None,
+            page: PageRef::Home,
+            path: path.clone(),
+        },
     );
     common.canonical = None;
     let bytes = r.render_template("404.html", &RootPage { common })?;
@@ -207,7 +238,14 @@ fn home(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             entries: g.entries.len(),
         })
         .collect();
-    let bytes = r.render_template("home.html", &HomePage { common, guides, code_count: l.codes.len() })?;
+    let bytes = r.render_template(
+        "home.html",
+        &HomePage {
+            common,
+            guides,
+            code_count: l.codes.len(),
+        },
+    )?;
     Ok(file(path, bytes))
 }
 
@@ -216,7 +254,11 @@ fn guide_info(g: &super::index::GuideIndex<'_>, depth_from_guide_dir: usize) -> 
         slug: g.guide.slug.clone(),
         title: g.guide.title.clone(),
         h1: g.guide.h1.clone().unwrap_or_else(|| g.guide.title.clone()),
-        href: if depth_from_guide_dir == 0 { "index.html".into() } else { href(1, &[&g.stem, "index.html"]) },
+        href: if depth_from_guide_dir == 0 {
+            "index.html".into()
+        } else {
+            href(1, &[&g.stem, "index.html"])
+        },
     }
 }
 
@@ -239,10 +281,18 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
     let mut body = Vec::with_capacity(g.guide.body.len());
     for block in &g.guide.body {
         body.push(match block {
-            Block::Html { html } => BlockView::Html { html: local_links(l, html, false) },
+            Block::Html { html } => BlockView::Html {
+                html: local_links(l, html, false),
+            },
             Block::ErrorTable(t) => {
-                let headers: Vec<HeaderView> =
-                    t.headers.iter().map(|h| HeaderView { html: h, text: plain(h) }).collect();
+                let headers: Vec<HeaderView> = t
+                    .headers
+                    .iter()
+                    .map(|h| HeaderView {
+                        html: h,
+                        text: plain(h),
+                    })
+                    .collect();
                 let rows = t
                     .rows
                     .iter()
@@ -254,14 +304,20 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                                 Some(ei) => href(0, &[&format!("{}.html", g.entry_stems[ei])]),
                                 None => format!("#{}", encode(&row.entry_id)),
                             },
-                            title: ei.map_or_else(|| row.entry_id.clone(), |ei| shorten(&g.titles[ei], LINK_TITLE)),
+                            title: ei.map_or_else(
+                                || row.entry_id.clone(),
+                                |ei| shorten(&g.titles[ei], LINK_TITLE),
+                            ),
                             cells: row
                                 .cells
                                 .iter()
                                 .enumerate()
                                 .map(|(i, c)| CellView {
                                     html: local_links(l, c, false),
-                                    label: headers.get(i).map(|h| h.text.clone()).unwrap_or_default(),
+                                    label: headers
+                                        .get(i)
+                                        .map(|h| h.text.clone())
+                                        .unwrap_or_default(),
                                 })
                                 .collect(),
                         }
@@ -286,7 +342,12 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
     } else {
         Vec::new()
     };
-    let page = GuidePage { common, guide: guide_info(g, 0), toc, body };
+    let page = GuidePage {
+        common,
+        guide: guide_info(g, 0),
+        toc,
+        body,
+    };
     let bytes = r.render_template("guide.html", &page)?;
     Ok(file(path, bytes))
 }
@@ -295,7 +356,11 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
     let l = loc(r, li)?;
     let g = &l.guides[gi];
     let e = g.entries[ei];
-    let path = vec![l.tag.to_owned(), g.stem.clone(), format!("{}.html", g.entry_stems[ei])];
+    let path = vec![
+        l.tag.to_owned(),
+        g.stem.clone(),
+        format!("{}.html", g.entry_stems[ei]),
+    ];
     let common = common(
         r,
         CommonArgs {
@@ -303,14 +368,16 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             locale: Some(li),
             depth: 2,
             title: g.titles[ei].clone(),
-            description: Some(shorten(&collapse(&e.resolution.text), 160)).filter(|d| !d.is_empty()),
+            description: Some(shorten(&collapse(&e.resolution.text), 160))
+                .filter(|d| !d.is_empty()),
             page: PageRef::Entry(&g.guide.slug, &e.id),
             path: path.clone(),
         },
     );
     let section = g.sections.get(e.section.as_str());
     let section_href = format!("index.html#{}", encode(&e.section));
-    let row_href = if g.row_ids.contains(e.id.as_str()) || section.is_some_and(|s| s.anchor == e.id) {
+    let row_href = if g.row_ids.contains(e.id.as_str()) || section.is_some_and(|s| s.anchor == e.id)
+    {
         format!("index.html#{}", encode(&e.id))
     } else {
         section_href.clone()
@@ -319,7 +386,11 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         .codes
         .iter()
         .map(|c| CodeView {
-            value: if c.value.is_empty() { c.normalized.clone() } else { c.value.clone() },
+            value: if c.value.is_empty() {
+                c.normalized.clone()
+            } else {
+                c.value.clone()
+            },
             raw: c.raw.clone(),
             normalized: c.normalized.clone(),
             kind: c.kind,
@@ -350,7 +421,11 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         section_title: section.map(|s| s.title.as_str()),
         section_href,
         row_href,
-        source: format!("{}:{}", crate::diag::display_path(&g.guide.path), e.pos.line),
+        source: format!(
+            "{}:{}",
+            crate::diag::display_path(&g.guide.path),
+            e.pos.line
+        ),
     };
     let nav = |i: usize| NavLink {
         href: href(0, &[&format!("{}.html", g.entry_stems[i])]),
@@ -366,7 +441,10 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
                 tag: ol.tag.to_owned(),
                 name: ol.name.clone(),
                 title: shorten(&og.titles[oe], LINK_TITLE),
-                href: href(2, &[ol.tag, &og.stem, &format!("{}.html", og.entry_stems[oe])]),
+                href: href(
+                    2,
+                    &[ol.tag, &og.stem, &format!("{}.html", og.entry_stems[oe])],
+                ),
             })
         })
         .collect();
@@ -374,7 +452,12 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         common,
         guide: guide_info(g, 0),
         entry,
-        checklist: g.guide.checklist.iter().map(|c| local_links(l, &c.html, true)).collect(),
+        checklist: g
+            .guide
+            .checklist
+            .iter()
+            .map(|c| local_links(l, &c.html, true))
+            .collect(),
         prev: ei.checked_sub(1).map(nav),
         next: (ei + 1 < g.entries.len()).then(|| nav(ei + 1)),
         translations,
@@ -403,7 +486,11 @@ fn code_summary(l: &LocaleIndex<'_>, ci: usize, from_codes_dir: bool) -> CodeSum
         value: c.value.clone(),
         normalized: c.normalized.clone(),
         kind: c.kind,
-        href: if from_codes_dir { href(0, &[&own]) } else { href(0, &["codes", &own]) },
+        href: if from_codes_dir {
+            href(0, &[&own])
+        } else {
+            href(0, &["codes", &own])
+        },
         entries,
     }
 }
@@ -414,7 +501,15 @@ fn codes_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let title = l.ui.get("code_index").cloned().unwrap_or_default();
     let common = common(
         r,
-        CommonArgs { kind: "codes", locale: Some(li), depth: 2, title, description: None, page: PageRef::Codes, path: path.clone() },
+        CommonArgs {
+            kind: "codes",
+            locale: Some(li),
+            depth: 2,
+            title,
+            description: None,
+            page: PageRef::Codes,
+            path: path.clone(),
+        },
     );
     let mut groups: Vec<CodeGroup> = Vec::new();
     for ci in 0..l.codes.len() {
@@ -422,7 +517,11 @@ fn codes_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
         let summary = code_summary(l, ci, true);
         match groups.last_mut() {
             Some(g) if g.key == key => g.codes.push(summary),
-            _ => groups.push(CodeGroup { key, label, codes: vec![summary] }),
+            _ => groups.push(CodeGroup {
+                key,
+                label,
+                codes: vec![summary],
+            }),
         }
     }
     let bytes = r.render_template("codes.html", &CodesPage { common, groups })?;
@@ -458,7 +557,10 @@ fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
     let mut json = crate::export::locale_json(l.locale);
     json.push('\n');
-    Ok(file(vec![l.tag.to_owned(), "errors.json".into()], json.into_bytes()))
+    Ok(file(
+        vec![l.tag.to_owned(), "errors.json".into()],
+        json.into_bytes(),
+    ))
 }
 
 fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
@@ -486,7 +588,10 @@ fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
     }
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for u in urls {
-        let u = u.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let u = u
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
         xml.push_str(&format!("<url><loc>{u}</loc></url>\n"));
     }
     xml.push_str("</urlset>\n");
@@ -495,7 +600,9 @@ fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
 
 /// The HTML of an optional field, `None` when absent or blank.
 fn rich(t: &Option<crate::model::RichText>) -> Option<&str> {
-    t.as_ref().filter(|t| !t.is_empty()).map(|t| t.html.as_str())
+    t.as_ref()
+        .filter(|t| !t.is_empty())
+        .map(|t| t.html.as_str())
 }
 
 /// Guide content as seen from a page in the guide's folder: links to another guide's

@@ -11,11 +11,19 @@ use super::links::broken_links;
 use super::{render_site, OutputFile, RenderOptions};
 
 fn rt(text: &str, html: &str) -> RichText {
-    RichText { text: text.into(), html: html.into() }
+    RichText {
+        text: text.into(),
+        html: html.into(),
+    }
 }
 
 fn code(value: &str, kind: CodeKind) -> Code {
-    Code { raw: value.into(), kind, normalized: value.to_lowercase(), value: value.into() }
+    Code {
+        raw: value.into(),
+        kind,
+        normalized: value.to_lowercase(),
+        value: value.into(),
+    }
 }
 
 fn entry(id: &str, section: &str, row: usize, message: &str, codes: Vec<Code>) -> ErrorEntry {
@@ -23,13 +31,25 @@ fn entry(id: &str, section: &str, row: usize, message: &str, codes: Vec<Code>) -
         id: id.into(),
         section: section.into(),
         row,
-        pos: Pos { line: 10 + row, col: 1 },
+        pos: Pos {
+            line: 10 + row,
+            col: 1,
+        },
         explicit_anchor: None,
         operation: Some(rt("Backup", "Backup")),
-        message: rt(message, &format!("<p>{}</p>", message.replace('<', "&lt;").replace('>', "&gt;"))),
+        message: rt(
+            message,
+            &format!(
+                "<p>{}</p>",
+                message.replace('<', "&lt;").replace('>', "&gt;")
+            ),
+        ),
         codes,
         variants: vec![],
-        cause: Some(rt("cause", "<p>See <a href=\"#vault\">vault</a> and <a href=\"other.md#basic\">other</a>.</p>")),
+        cause: Some(rt(
+            "cause",
+            "<p>See <a href=\"#vault\">vault</a> and <a href=\"other.md#basic\">other</a>.</p>",
+        )),
         resolution: rt("fix it", "<ol><li>fix it</li></ol>"),
         steps: vec!["fix it".into()],
         links: vec![],
@@ -53,7 +73,11 @@ fn row(id: &str, row_anchor: bool) -> ErrorRowHtml {
     ErrorRowHtml {
         entry_id: id.into(),
         row_anchor,
-        cells: vec!["Backup".into(), format!("<p>{id}</p>"), "fix <a href=\"#basic\">it</a>".into()],
+        cells: vec![
+            "Backup".into(),
+            format!("<p>{id}</p>"),
+            "fix <a href=\"#basic\">it</a>".into(),
+        ],
     }
 }
 
@@ -61,7 +85,13 @@ fn guide(slug: &str, title: &str, two_sections: bool) -> Guide {
     let mut sections = vec![section(
         "vault",
         "Vault",
-        vec![entry("vault", "vault", 1, "Invalid vault <credentials>", vec![code("100110", CodeKind::Numeric)])],
+        vec![entry(
+            "vault",
+            "vault",
+            1,
+            "Invalid vault <credentials>",
+            vec![code("100110", CodeKind::Numeric)],
+        )],
     )];
     let mut body = vec![
         Block::Html { html: "<p>Intro</p>\n<h2 id=\"basic\">Basic</h2>\n<ul><li>check</li></ul>\n<h2 id=\"vault\">Vault</h2>".into() },
@@ -75,19 +105,34 @@ fn guide(slug: &str, title: &str, two_sections: bool) -> Guide {
             "replica",
             "Replica",
             vec![
-                entry("replica-1", "replica", 1, "Replica is inconsistent", vec![code("0x29834", CodeKind::Hex)]),
+                entry(
+                    "replica-1",
+                    "replica",
+                    1,
+                    "Replica is inconsistent",
+                    vec![code("0x29834", CodeKind::Hex)],
+                ),
                 entry(
                     "복제본-2",
                     "replica",
                     2,
                     "Replica failed",
-                    vec![code("0x29834", CodeKind::Hex), code("FileFaultFault", CodeKind::Symbolic)],
+                    vec![
+                        code("0x29834", CodeKind::Hex),
+                        code("FileFaultFault", CodeKind::Symbolic),
+                    ],
                 ),
             ],
         ));
-        body.push(Block::Html { html: "<h2 id=\"replica\">Replica</h2>".into() });
+        body.push(Block::Html {
+            html: "<h2 id=\"replica\">Replica</h2>".into(),
+        });
         body.push(Block::ErrorTable(ErrorTableHtml {
-            headers: vec!["Operation".into(), "Error details".into(), "Resolution".into()],
+            headers: vec![
+                "Operation".into(),
+                "Error details".into(),
+                "Resolution".into(),
+            ],
             rows: vec![row("replica-1", true), row("복제본-2", true)],
         }));
     }
@@ -118,23 +163,38 @@ fn other() -> Guide {
 }
 
 pub(crate) fn sample_site() -> Site {
-    let config = SiteConfig { title: "Test site".into(), default_locale: "ko-KR".into(), ..SiteConfig::default() };
+    let config = SiteConfig {
+        title: "Test site".into(),
+        default_locale: "ko-KR".into(),
+        ..SiteConfig::default()
+    };
     Site {
         root: PathBuf::from("."),
         config,
         locales: vec![
-            Locale { tag: "en-US".into(), guides: vec![guide("백업", "Backup", false), other()] },
-            Locale { tag: "ko-KR".into(), guides: vec![guide("백업", "백업 문제 해결", true), other()] },
+            Locale {
+                tag: "en-US".into(),
+                guides: vec![guide("백업", "Backup", false), other()],
+            },
+            Locale {
+                tag: "ko-KR".into(),
+                guides: vec![guide("백업", "백업 문제 해결", true), other()],
+            },
         ],
     }
 }
 
 fn render(site: &Site, minify: bool) -> Vec<OutputFile> {
-    render_site(site, &Theme::builtin(), RenderOptions { minify }).expect("renders").0
+    render_site(site, &Theme::builtin(), RenderOptions { minify })
+        .expect("renders")
+        .0
 }
 
 fn page<'f>(files: &'f [OutputFile], path: &str) -> &'f str {
-    let f = files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("no {path}"));
+    let f = files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no {path}"));
     std::str::from_utf8(&f.bytes).expect("utf-8")
 }
 
@@ -162,7 +222,10 @@ fn renders_every_page_with_working_links() {
         ] {
             assert!(paths.contains(&want), "missing {want} in {paths:?}");
         }
-        assert!(!paths.contains(&"sitemap.xml"), "no sitemap without base_url");
+        assert!(
+            !paths.contains(&"sitemap.xml"),
+            "no sitemap without base_url"
+        );
         let broken = broken_links(&files);
         assert!(broken.is_empty(), "minify={minify}: {:#?}", broken);
     }
@@ -172,28 +235,58 @@ fn renders_every_page_with_working_links() {
 fn pages_say_what_they_should() {
     let files = render(&sample_site(), false);
     let root = page(&files, "index.html");
-    assert!(root.contains(r#"<meta http-equiv="refresh" content="0; url=ko-KR/index.html">"#), "{root}");
+    assert!(
+        root.contains(r#"<meta http-equiv="refresh" content="0; url=ko-KR/index.html">"#),
+        "{root}"
+    );
     assert!(root.contains(r#"<html lang="ko-KR">"#));
 
     let e = page(&files, "ko-KR/백업/vault.html");
     assert!(e.contains(r#"<html lang="ko-KR">"#));
-    assert!(e.contains("<h1>Invalid vault &lt;credentials&gt;</h1>"), "title escaped: {e}");
-    assert!(e.contains(r#"href="index.html#vault""#), "back to the row, and #vault rewritten");
-    assert!(e.contains(r#"href="../other/index.html#basic""#), "other.md links to the guide page");
+    assert!(
+        e.contains("<h1>Invalid vault &lt;credentials&gt;</h1>"),
+        "title escaped: {e}"
+    );
+    assert!(
+        e.contains(r#"href="index.html#vault""#),
+        "back to the row, and #vault rewritten"
+    );
+    assert!(
+        e.contains(r#"href="../other/index.html#basic""#),
+        "other.md links to the guide page"
+    );
     assert!(e.contains(r#"data-copy="100110""#));
-    assert!(e.contains("시작하기 전에"), "checklist under 'before you start'");
-    assert!(e.contains(r#"href="../../en-US/%EB%B0%B1%EC%97%85/vault.html""#), "same entry in en-US");
+    assert!(
+        e.contains("시작하기 전에"),
+        "checklist under 'before you start'"
+    );
+    assert!(
+        e.contains(r#"href="../../en-US/%EB%B0%B1%EC%97%85/vault.html""#),
+        "same entry in en-US"
+    );
     assert!(e.contains(r#"rel="next" href="replica-1.html""#));
 
     let g = page(&files, "ko-KR/백업/index.html");
     assert!(g.contains(r#"<tr id="복제본-2">"#), "row ids");
-    assert!(!g.contains(r#"<tr id="vault">"#), "no duplicate id when the heading has it");
-    assert!(g.contains(r#"href="%EB%B3%B5%EC%A0%9C%EB%B3%B8-2.html""#), "percent-encoded hrefs");
+    assert!(
+        !g.contains(r#"<tr id="vault">"#),
+        "no duplicate id when the heading has it"
+    );
+    assert!(
+        g.contains(r#"href="%EB%B3%B5%EC%A0%9C%EB%B3%B8-2.html""#),
+        "percent-encoded hrefs"
+    );
 
     let many = page(&files, "ko-KR/codes/0x29834.html");
-    assert!(!many.contains("http-equiv"), "several entries: a list, no redirect");
+    assert!(
+        !many.contains("http-equiv"),
+        "several entries: a list, no redirect"
+    );
     let one = page(&files, "ko-KR/codes/100110.html");
-    assert!(one.contains(r#"content="0; url=../%EB%B0%B1%EC%97%85/vault.html""#), "{one}");
+    assert!(
+        one.contains(r#"content="0; url=../%EB%B0%B1%EC%97%85/vault.html""#),
+        "{one}"
+    );
 
     let home = page(&files, "ko-KR/index.html");
     assert!(home.contains(r#"<form class="search""#));
@@ -204,7 +297,12 @@ fn pages_say_what_they_should() {
 fn minified_pages_keep_what_validity_needs() {
     let files = render(&sample_site(), true);
     let e = page(&files, "ko-KR/백업/vault.html");
-    assert!(e.to_ascii_lowercase().starts_with("<!doctype html><html lang=ko-kr><head>"), "{}", &e[..80]);
+    assert!(
+        e.to_ascii_lowercase()
+            .starts_with("<!doctype html><html lang=ko-kr><head>"),
+        "{}",
+        &e[..80]
+    );
     assert!(e.contains("</li>") && e.contains("</body></html>"), "{e}");
 }
 
@@ -214,8 +312,13 @@ fn sitemap_and_canonical_only_with_base_url() {
     site.config.base_url = Some("https://intra.example/kb/".into());
     let files = render(&site, false);
     let sitemap = page(&files, "sitemap.xml");
-    assert!(sitemap.contains("<loc>https://intra.example/kb/ko-KR/%EB%B0%B1%EC%97%85/vault.html</loc>"));
-    assert!(!sitemap.contains("codes/100110.html"), "redirect pages stay out");
+    assert!(
+        sitemap.contains("<loc>https://intra.example/kb/ko-KR/%EB%B0%B1%EC%97%85/vault.html</loc>")
+    );
+    assert!(
+        !sitemap.contains("codes/100110.html"),
+        "redirect pages stay out"
+    );
     let e = page(&files, "ko-KR/백업/vault.html");
     assert!(e.contains(r#"<link rel="canonical" href="https://intra.example/kb/ko-KR/%EB%B0%B1%EC%97%85/vault.html">"#));
     assert!(broken_links(&files).is_empty());

@@ -106,6 +106,9 @@ mod tests {
     fn relative_hrefs() {
         assert_eq!(href(0, &["ko-KR", "index.html"]), "ko-KR/index.html");
         assert_eq!(href(2, &["assets", "style.css"]), "../../assets/style.css");
-        assert_eq!(href(1, &["가이드", "index.html"]), "../%EA%B0%80%EC%9D%B4%EB%93%9C/index.html");
+        assert_eq!(
+            href(1, &["가이드", "index.html"]),
+            "../%EA%B0%80%EC%9D%B4%EB%93%9C/index.html"
+        );
     }
 }
