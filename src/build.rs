@@ -161,7 +161,7 @@ fn render_all(
         .collect::<Result<Vec<_>>>();
     progress.finish();
     let mut files = files?;
-    files.extend(renderer.assets());
+    files.extend(renderer.assets()?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let stats = renderer.stats(&jobs, &files);
     Ok((files, stats))

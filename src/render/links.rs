@@ -52,7 +52,77 @@ pub fn rewrite_hrefs<'h>(html: &'h str, map: impl Fn(&str) -> Rewrite) -> Cow<'h
     }
 }
 
-fn escape_attr(s: &str) -> String {
+static IMG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)<img\b[^>]*>"#).expect("valid regex"));
+
+/// What to do with one `<img>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImgRewrite {
+    Keep,
+    /// Point `src` here.
+    Src(String),
+    /// Put this HTML in place of the whole tag.
+    Replace(String),
+}
+
+/// Calls `map(src, alt)` on every `<img>` of an HTML fragment and applies what it says.
+pub fn rewrite_imgs<'h>(html: &'h str, map: impl Fn(&str, &str) -> ImgRewrite) -> Cow<'h, str> {
+    if !html.contains("<img") && !html.contains("<IMG") {
+        return Cow::Borrowed(html);
+    }
+    let mut changed = false;
+    let out = IMG.replace_all(html, |caps: &regex::Captures<'_>| {
+        let tag = &caps[0];
+        let attrs = tags(tag)
+            .into_iter()
+            .next()
+            .map(|t| t.attrs)
+            .unwrap_or_default();
+        let get = |name: &str| {
+            attrs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map_or("", |(_, v)| v.as_str())
+        };
+        match map(get("src"), get("alt")) {
+            ImgRewrite::Keep => tag.to_owned(),
+            ImgRewrite::Src(src) => {
+                changed = true;
+                let rest: String = attrs
+                    .iter()
+                    .filter(|(k, _)| k != "src")
+                    .map(|(k, v)| format!(" {k}=\"{}\"", escape_attr(v)))
+                    .collect();
+                format!("<img src=\"{}\"{rest}>", escape_attr(&src))
+            }
+            ImgRewrite::Replace(html) => {
+                changed = true;
+                html
+            }
+        }
+    });
+    if changed {
+        Cow::Owned(out.into_owned())
+    } else {
+        Cow::Borrowed(html)
+    }
+}
+
+/// The `src` of every `<img>` of an HTML fragment.
+pub fn img_srcs(html: &str) -> Vec<String> {
+    IMG.find_iter(html)
+        .flat_map(|m| tags(m.as_str()))
+        .filter_map(|t| {
+            t.attrs
+                .into_iter()
+                .find(|(k, _)| k == "src")
+                .map(|(_, v)| v)
+        })
+        .collect()
+}
+
+/// Escapes text for an attribute value or element content.
+pub fn escape_attr(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('"', "&quot;")
         .replace('<', "&lt;")

@@ -90,6 +90,8 @@ pub struct Renderer<'a> {
     tera: tera::Tera,
     index: SiteIndex<'a>,
     opts: RenderOptions,
+    /// Images the guides show, by output path → file under the site root.
+    images: std::collections::BTreeMap<String, std::path::PathBuf>,
 }
 
 impl<'a> Renderer<'a> {
@@ -98,12 +100,14 @@ impl<'a> Renderer<'a> {
     pub fn new(site: &'a Site, theme: &'a Theme, opts: RenderOptions) -> Result<Self> {
         let tera = theme.tera()?;
         let index = SiteIndex::new(site, theme)?;
+        let images = pages::images(site);
         Ok(Renderer {
             site,
             theme,
             tera,
             index,
             opts,
+            images,
         })
     }
 
@@ -156,15 +160,25 @@ impl<'a> Renderer<'a> {
         Ok(file)
     }
 
-    /// The theme's static files, under `assets/`.
-    pub fn assets(&self) -> Vec<OutputFile> {
-        self.theme
+    /// Files copied as they are: the theme's static files under `assets/`, and the images
+    /// the guides show, beside their locale's pages.
+    pub fn assets(&self) -> Result<Vec<OutputFile>> {
+        let mut files: Vec<OutputFile> = self
+            .theme
             .assets()
             .map(|(rel, f)| OutputFile {
                 path: format!("assets/{rel}"),
                 bytes: f.bytes.to_vec(),
             })
-            .collect()
+            .collect();
+        for (path, source) in &self.images {
+            let bytes = std::fs::read(source).map_err(|e| Error::io("read image", source, e))?;
+            files.push(OutputFile {
+                path: path.clone(),
+                bytes,
+            });
+        }
+        Ok(files)
     }
 
     fn render_template<T: serde::Serialize>(&self, template: &str, ctx: &T) -> Result<Vec<u8>> {
@@ -210,7 +224,7 @@ pub fn render_site(
         .par_iter()
         .map(|job| renderer.render(*job))
         .collect::<Result<Vec<_>>>()?;
-    files.extend(renderer.assets());
+    files.extend(renderer.assets()?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let stats = renderer.stats(&jobs, &files);
     Ok((files, stats))

@@ -7,7 +7,7 @@ use crate::model::Block;
 
 use super::context::*;
 use super::index::{code_group, collapse, plain, shorten, LocaleIndex};
-use super::links::{rewrite_hrefs, Rewrite};
+use super::links::{escape_attr, img_srcs, rewrite_hrefs, rewrite_imgs, ImgRewrite, Rewrite};
 use super::url::{encode, href};
 use super::{Job, OutputFile, Renderer};
 
@@ -282,7 +282,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
     for block in &g.guide.body {
         body.push(match block {
             Block::Html { html } => BlockView::Html {
-                html: local_links(l, html, false),
+                html: localize(r, l, g.guide, html, false),
             },
             Block::ErrorTable(t) => {
                 let headers: Vec<HeaderView> = t
@@ -313,7 +313,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                                 .iter()
                                 .enumerate()
                                 .map(|(i, c)| CellView {
-                                    html: local_links(l, c, false),
+                                    html: localize(r, l, g.guide, c, false),
                                     label: headers
                                         .get(i)
                                         .map(|h| h.text.clone())
@@ -403,18 +403,18 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
     let entry = EntryView {
         id: &e.id,
         title: g.titles[ei].clone(),
-        message_html: local_links(l, &e.message.html, true),
+        message_html: localize(r, l, g.guide, &e.message.html, true),
         message_is_title: plain(&e.message.html) == g.titles[ei],
-        operation_html: rich(&e.operation).map(|h| local_links(l, h, true)),
-        cause_html: rich(&e.cause).map(|h| local_links(l, h, true)),
-        resolution_html: local_links(l, &e.resolution.html, true),
+        operation_html: rich(&e.operation).map(|h| localize(r, l, g.guide, h, true)),
+        cause_html: rich(&e.cause).map(|h| localize(r, l, g.guide, h, true)),
+        resolution_html: localize(r, l, g.guide, &e.resolution.html, true),
         steps: &e.steps,
         variants: e
             .variants
             .iter()
             .map(|v| VariantView {
-                message_html: local_links(l, &v.message.html, true),
-                resolution_html: local_links(l, &v.resolution.html, true),
+                message_html: localize(r, l, g.guide, &v.message.html, true),
+                resolution_html: localize(r, l, g.guide, &v.resolution.html, true),
             })
             .collect(),
         codes,
@@ -456,7 +456,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             .guide
             .checklist
             .iter()
-            .map(|c| local_links(l, &c.html, true))
+            .map(|c| localize(r, l, g.guide, &c.html, true))
             .collect(),
         prev: ei.checked_sub(1).map(nav),
         next: (ei + 1 < g.entries.len()).then(|| nav(ei + 1)),
@@ -609,19 +609,30 @@ fn rich(t: &Option<crate::model::RichText>) -> Option<&str> {
 /// Markdown file (`other.md#a`) go to that guide's page, or stop being links when the
 /// site has no such guide (the checker reports those); on an error page a bare `#anchor`
 /// goes to the anchor in the guide page.
-fn local_links<'h>(l: &LocaleIndex<'_>, html: &'h str, on_entry_page: bool) -> Cow<'h, str> {
+fn localize<'h>(
+    r: &Renderer<'_>,
+    l: &LocaleIndex<'_>,
+    guide: &crate::model::Guide,
+    html: &'h str,
+    on_entry_page: bool,
+) -> Cow<'h, str> {
+    let html = local_images(r, guide, html);
     if !html.contains("href") {
-        return Cow::Borrowed(html);
+        return html;
     }
-    rewrite_hrefs(html, |url| {
+    let out = rewrite_hrefs(&html, |url| {
         if url.starts_with('#') {
             return match on_entry_page {
                 true => Rewrite::To(format!("index.html{url}")),
                 false => Rewrite::Keep,
             };
         }
-        if url.contains(':') || url.starts_with('/') {
+        if url.contains(':') {
             return Rewrite::Keep;
+        }
+        if url.starts_with('/') {
+            // Root-relative links of the original web site: nothing to point at here.
+            return Rewrite::Unlink;
         }
         let (path, frag) = match url.split_once('#') {
             Some((p, f)) => (p, Some(f)),
@@ -644,5 +655,103 @@ fn local_links<'h>(l: &LocaleIndex<'_>, html: &'h str, on_entry_page: bool) -> C
             out.push_str(f);
         }
         Rewrite::To(out)
+    });
+    match out {
+        Cow::Owned(o) => Cow::Owned(o),
+        Cow::Borrowed(_) => html,
+    }
+}
+
+/// Images: files of `source/` are published beside the pages and linked relatively; an
+/// image from the network becomes a link to it (pages load nothing from outside the
+/// output folder); a missing file leaves its alt text.
+fn local_images<'h>(r: &Renderer<'_>, guide: &crate::model::Guide, html: &'h str) -> Cow<'h, str> {
+    rewrite_imgs(html, |src, alt| {
+        let lower = src.to_ascii_lowercase();
+        if lower.starts_with("data:") {
+            return ImgRewrite::Keep;
+        }
+        let label = if alt.trim().is_empty() { src } else { alt };
+        if lower.starts_with("http:") || lower.starts_with("https:") {
+            return ImgRewrite::Replace(format!(
+                "<a class=\"external-image\" href=\"{}\">{}</a>",
+                escape_attr(src),
+                escape_attr(label)
+            ));
+        }
+        match image_output_path(&guide.path, src).filter(|p| r.images.contains_key(p)) {
+            Some(path) => {
+                let segs: Vec<&str> = path.split('/').collect();
+                ImgRewrite::Src(href(2, &segs))
+            }
+            None => ImgRewrite::Replace(format!(
+                "<span class=\"missing-image\">{}</span>",
+                escape_attr(label)
+            )),
+        }
     })
+}
+
+/// Where an image a guide refers to is published: its path under `source/`
+/// (`source/en-US/media/a.png` → `en-US/media/a.png`). `None` for anything outside
+/// `source/`.
+pub(super) fn image_output_path(guide_path: &std::path::Path, src: &str) -> Option<String> {
+    if src.is_empty() || src.starts_with('/') || src.contains(':') {
+        return None;
+    }
+    let src = src.split(['?', '#']).next().unwrap_or(src);
+    let mut parts: Vec<String> = guide_path
+        .parent()?
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    for seg in super::links::percent_decode(src).split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s if s.contains(['\\', '\0']) => return None,
+            s => parts.push(s.to_owned()),
+        }
+    }
+    match parts.split_first() {
+        Some((first, rest)) if first == crate::source::SOURCE_DIR && !rest.is_empty() => {
+            Some(rest.join("/"))
+        }
+        _ => None,
+    }
+}
+
+/// Every image file of `source/` that some guide shows, by output path.
+pub(super) fn images(
+    site: &crate::model::Site,
+) -> std::collections::BTreeMap<String, std::path::PathBuf> {
+    let mut found = std::collections::BTreeMap::new();
+    for locale in &site.locales {
+        for g in &locale.guides {
+            let mut html: Vec<&str> = Vec::new();
+            for b in &g.body {
+                match b {
+                    Block::Html { html: h } => html.push(h),
+                    Block::ErrorTable(t) => html.extend(
+                        t.rows
+                            .iter()
+                            .flat_map(|r| r.cells.iter().map(String::as_str)),
+                    ),
+                }
+            }
+            for src in html.iter().flat_map(|h| img_srcs(h)) {
+                if let Some(out) = image_output_path(&g.path, &src) {
+                    let file = out
+                        .split('/')
+                        .fold(site.root.join(crate::source::SOURCE_DIR), |p, s| p.join(s));
+                    if file.is_file() {
+                        found.insert(out, file);
+                    }
+                }
+            }
+        }
+    }
+    found
 }

@@ -336,3 +336,47 @@ fn broken_override_names_template_and_line_at_render_time() {
     let msg = err.to_string();
     assert!(msg.contains("themes/mine/code.html:3:"), "{msg}");
 }
+
+#[test]
+fn images_are_published_linked_or_replaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let media = dir.path().join("source/ko-KR/media");
+    std::fs::create_dir_all(&media).expect("mkdir");
+    std::fs::write(media.join("a b.png"), b"PNG").expect("write");
+    let mut site = sample_site();
+    site.root = dir.path().to_path_buf();
+    for l in &mut site.locales {
+        for g in &mut l.guides {
+            g.path = PathBuf::from(format!("source/{}/{}.md", l.tag, g.slug));
+            g.body.push(Block::Html {
+                html: "<p><img src=\"./media/a%20b.png\" alt=\"shot\"> <img src=\"https://e.example/x.png\" alt=\"remote\"> \
+                       <img src=\"media/gone.png\" alt=\"gone\"> <a href=\"/abs/path\">abs</a></p>"
+                    .into(),
+            });
+        }
+    }
+    let files = render(&site, false);
+    let image = files
+        .iter()
+        .find(|f| f.path == "ko-KR/media/a b.png")
+        .expect("image published");
+    assert_eq!(image.bytes, b"PNG");
+    let g = page(&files, "ko-KR/백업/index.html");
+    assert!(
+        g.contains(r#"<img src="../../ko-KR/media/a%20b.png" alt="shot">"#),
+        "{g}"
+    );
+    assert!(g.contains(r#"<a class="external-image" href="https://e.example/x.png">remote</a>"#));
+    assert!(g.contains(r#"<span class="missing-image">gone</span>"#));
+    assert!(g.contains(r#"<a data-source-href="/abs/path">abs</a>"#));
+    let en = page(&files, "en-US/백업/index.html");
+    assert!(
+        en.contains(r#"<span class="missing-image">shot</span>"#),
+        "en-US has no media folder"
+    );
+    assert!(
+        broken_links(&files).is_empty(),
+        "{:#?}",
+        broken_links(&files)
+    );
+}
