@@ -6,6 +6,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod diag;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod init;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod text;
 pub mod theme;
 

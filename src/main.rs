@@ -41,6 +41,8 @@ struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check the guides: links, tables, front matter, translations (exit 1 on errors).
+    Check(errbook::check::CheckArgs),
     /// Print the error model (guides, sections, entries, codes) as JSON.
     Export {
         /// Output format.
@@ -81,14 +83,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_diagnostics(global: &Global, diags: &[Diagnostic]) {
-    let min = if global.quiet {
+fn min_severity(global: &Global) -> Severity {
+    if global.quiet {
         Severity::Error
     } else if global.verbose > 0 {
         Severity::Note
     } else {
         Severity::Warning
-    };
+    }
+}
+
+fn print_diagnostics(global: &Global, diags: &[Diagnostic]) {
+    let min = min_severity(global);
     let mut err = std::io::stderr().lock();
     for d in diags.iter().filter(|d| d.severity >= min) {
         let _ = writeln!(err, "{}", d.one_line());
@@ -109,6 +115,26 @@ fn load(global: &Global) -> anyhow::Result<Loaded> {
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let g = &cli.global;
     match &cli.command {
+        Command::Check(args) => {
+            use std::io::IsTerminal as _;
+            let tty = std::io::stderr().is_terminal();
+            let rep = errbook::check::Reporting {
+                color: tty,
+                progress: tty,
+                min_severity: min_severity(g),
+            };
+            let run = errbook::check::run(&g.root, &g.locales, args, &rep)?;
+            std::io::stdout()
+                .lock()
+                .write_all(run.stdout.as_bytes())
+                .context("writing to stdout")?;
+            let _ = std::io::stderr().lock().write_all(run.stderr.as_bytes());
+            Ok(if run.exit_code == 0 {
+                Outcome::Ok
+            } else {
+                Outcome::InputErrors
+            })
+        }
         Command::Export {
             format: ExportFormat::Json,
         } => {

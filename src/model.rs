@@ -271,6 +271,8 @@ pub struct Table {
     pub is_error_table: bool,
     /// Whether the header line starts with `|`.
     pub header_leading_pipe: bool,
+    /// Position of each header cell (same order as `headers`).
+    pub header_pos: Vec<Pos>,
     pub rows: Vec<TableRow>,
 }
 

@@ -178,6 +178,56 @@ pub fn balance(html: &str) -> Balanced {
     Balanced { html: out, issues }
 }
 
+/// The text with every `<` that Markdown does not read as a tag replaced by `_` (same
+/// length, so offsets stay valid): `\<` escapes, `<` inside code spans, and autolinks
+/// (`<https://…>`, `<user@host>`). Used before [`balance`] on a cell's source.
+pub fn mask_non_tags(md: &str) -> String {
+    let bytes = md.as_bytes();
+    let mut out = md.as_bytes().to_vec();
+    let mut i = 0;
+    let mut code_ticks = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if code_ticks == 0 => {
+                if bytes.get(i + 1) == Some(&b'<') {
+                    out[i + 1] = b'_';
+                }
+                i += 2;
+                continue;
+            }
+            b'`' => {
+                let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+                if code_ticks == 0 {
+                    // A code span only when a closing run of the same length follows.
+                    let closes = md[i + run..].find(&"`".repeat(run)[..]).is_some();
+                    if closes {
+                        code_ticks = run;
+                    }
+                } else if run == code_ticks {
+                    code_ticks = 0;
+                }
+                i += run;
+                continue;
+            }
+            b'<' => {
+                let rest = &md[i + 1..];
+                let word = rest
+                    .split(|c: char| c == '>' || c.is_whitespace())
+                    .next()
+                    .unwrap_or("");
+                let autolink = rest.contains('>')
+                    && (word.contains("://") || word.contains('@') || word.starts_with("mailto:"));
+                if code_ticks > 0 || autolink {
+                    out[i] = b'_';
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| md.to_owned())
+}
+
 /// Anchor names declared by `<a name="…">` or `<a id="…">` in raw HTML.
 pub fn anchor_names(html: &str) -> Vec<(usize, String)> {
     ANCHOR_NAME
@@ -270,6 +320,15 @@ mod tests {
             b.html,
             "<ul><li>a<br></li><li class=\"eb-cont\"> 또는 </li><li>b</li></ul>"
         );
+    }
+
+    #[test]
+    fn masks_what_markdown_does_not_read_as_tags() {
+        let s = r"a \<ServerName> `<b>` <https://x.example> <me@x.example> <ol>";
+        let m = mask_non_tags(s);
+        assert_eq!(m.len(), s.len());
+        assert_eq!(balance(&m).issues.len(), 1);
+        assert!(m.ends_with("<ol>"));
     }
 
     #[test]

@@ -22,11 +22,13 @@ use crate::model::{
 };
 use crate::text::LineIndex;
 use cell::{matching_end, Ev};
+use slug::Slugger;
+pub use vocab::Vocabulary;
+
+const MAX_ISSUES_PER_CELL: usize = 8;
 
 /// A table cell's events and its byte range.
 type CellEvents<'a> = (Vec<Ev<'a>>, Range<usize>);
-use slug::Slugger;
-pub use vocab::Vocabulary;
 
 /// What the parser needs to know about one guide file.
 pub struct GuideSource<'a> {
@@ -361,6 +363,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             roles: roles.clone(),
             is_error_table,
             header_leading_pipe: header_line.trim_start().starts_with('|'),
+            header_pos: header.iter().map(|(_, at)| self.pos(*at)).collect(),
             rows: Vec::new(),
         };
         let mut row_htmls = Vec::new();
@@ -371,9 +374,12 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             let mut info_cells = Vec::new();
             for (ev, r) in cells {
                 let raw = self.src.text.get(r.clone()).unwrap_or("");
-                let issues = html::balance(raw)
+                // A few issues per cell say all there is to say; thousands would cost
+                // a column computation each on a possibly huge line.
+                let issues = html::balance(&html::mask_non_tags(raw))
                     .issues
                     .into_iter()
+                    .take(MAX_ISSUES_PER_CELL)
                     .map(|iss| HtmlIssue {
                         tag: iss.tag,
                         kind: iss.kind,

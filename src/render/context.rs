@@ -27,9 +27,19 @@ pub struct Common<'a> {
     pub home: String,
     /// The locale's code index, when the page belongs to a locale.
     pub codes: Option<String>,
+    /// The locale's search index and search page, when the page belongs to a locale.
+    pub search: Option<SearchLinks>,
     /// Every built locale, pointing at this page's counterpart when it has one.
     pub locales: Vec<LocaleLink>,
     pub ui: &'a Ui,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchLinks {
+    /// `search-index.js` of the locale (for `data-index`).
+    pub index: String,
+    /// `search.html` of the locale (the form's `action`).
+    pub page: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -82,6 +82,10 @@ pub enum Job {
     ErrorsJson {
         locale: usize,
     },
+    /// The locale's search page (`search.html`); its index comes with [`Renderer::assets`].
+    Search {
+        locale: usize,
+    },
 }
 
 pub struct Renderer<'a> {
@@ -125,6 +129,7 @@ impl<'a> Renderer<'a> {
             jobs.push(Job::Home { locale: li });
             jobs.push(Job::Codes { locale: li });
             jobs.push(Job::ErrorsJson { locale: li });
+            jobs.push(Job::Search { locale: li });
             for (gi, g) in loc.guides.iter().enumerate() {
                 jobs.push(Job::Guide {
                     locale: li,
@@ -160,8 +165,9 @@ impl<'a> Renderer<'a> {
         Ok(file)
     }
 
-    /// Files copied as they are: the theme's static files under `assets/`, and the images
-    /// the guides show, beside their locale's pages.
+    /// Files that are not pages: the theme's static files under `assets/`, the images the
+    /// guides show (beside their locale's pages) and each locale's search index
+    /// (`<locale>/search-index.js`, sharded when large).
     pub fn assets(&self) -> Result<Vec<OutputFile>> {
         let mut files: Vec<OutputFile> = self
             .theme
@@ -171,6 +177,21 @@ impl<'a> Renderer<'a> {
                 bytes: f.bytes.to_vec(),
             })
             .collect();
+        let search: Vec<OutputFile> = self
+            .index
+            .locales
+            .par_iter()
+            .flat_map_iter(|l| {
+                crate::search::build_locale_index(l.locale)
+                    .files()
+                    .into_iter()
+                    .map(|f| OutputFile {
+                        path: format!("{}/{}", l.tag, f.name),
+                        bytes: f.content.into_bytes(),
+                    })
+            })
+            .collect();
+        files.extend(search);
         for (path, source) in &self.images {
             let bytes = std::fs::read(source).map_err(|e| Error::io("read image", source, e))?;
             files.push(OutputFile {

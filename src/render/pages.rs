@@ -22,6 +22,7 @@ enum PageRef<'s> {
     Entry(&'s str, &'s str),
     Codes,
     Code(&'s str),
+    Search,
 }
 
 pub(super) fn render(r: &Renderer<'_>, job: Job) -> Result<OutputFile> {
@@ -39,6 +40,7 @@ pub(super) fn render(r: &Renderer<'_>, job: Job) -> Result<OutputFile> {
         Job::Codes { locale } => codes_page(r, locale),
         Job::Code { locale, code } => code_page(r, locale, code),
         Job::ErrorsJson { locale } => errors_json(r, locale),
+        Job::Search { locale } => search_page(r, locale),
     }
 }
 
@@ -56,6 +58,7 @@ fn path_of(r: &Renderer<'_>, li: usize, page: PageRef<'_>) -> Option<Vec<String>
     Some(match page {
         PageRef::Home => vec![tag, "index.html".into()],
         PageRef::Codes => vec![tag, "codes".into(), "index.html".into()],
+        PageRef::Search => vec![tag, "search.html".into()],
         PageRef::Code(normalized) => {
             let c = &l.codes[l.code_index(normalized)?];
             vec![tag, "codes".into(), format!("{}.html", c.stem)]
@@ -152,6 +155,13 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
         assets: format!("{}assets/", super::url::up(a.depth)),
         home,
         codes,
+        search: a
+            .locale
+            .and_then(|li| r.index.locales.get(li))
+            .map(|l| SearchLinks {
+                index: href(a.depth, &[l.tag, "search-index.js"]),
+                page: href(a.depth, &[l.tag, "search.html"]),
+            }),
         locales: locale_links(r, a.locale, a.depth, a.page),
         ui,
     }
@@ -550,6 +560,26 @@ fn code_page(r: &Renderer<'_>, li: usize, ci: usize) -> Result<OutputFile> {
         common.canonical = None;
     }
     let bytes = r.render_template("code.html", &CodePage { common, code })?;
+    Ok(file(path, bytes))
+}
+
+fn search_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
+    let l = loc(r, li)?;
+    let path = vec![l.tag.to_owned(), "search.html".into()];
+    let title = l.ui.get("search_title").cloned().unwrap_or_default();
+    let common = common(
+        r,
+        CommonArgs {
+            kind: "search",
+            locale: Some(li),
+            depth: 1,
+            title,
+            description: None,
+            page: PageRef::Search,
+            path: path.clone(),
+        },
+    );
+    let bytes = r.render_template("search.html", &RootPage { common })?;
     Ok(file(path, bytes))
 }
 

@@ -1,0 +1,203 @@
+//! Translation checks, when a site has several locales: every locale is compared with
+//! the default one (`default_locale` in site.yaml), guide by guide, entry by entry.
+
+use std::collections::HashSet;
+
+use crate::diag::Diagnostic;
+use crate::model::{Guide, Locale, Pos, Site};
+
+pub fn check_site(site: &Site) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if site.locales.len() < 2 {
+        return out;
+    }
+    let Some(source) = site.locale(&site.config.default_locale) else {
+        return out;
+    };
+    for locale in site.locales.iter().filter(|l| l.tag != source.tag) {
+        out.extend(compare_locale(source, locale));
+    }
+    out
+}
+
+fn start(g: &Guide) -> Pos {
+    Pos {
+        line: g.body_line.max(1),
+        col: 1,
+    }
+}
+
+fn compare_locale(source: &Locale, tr: &Locale) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for g in &source.guides {
+        match tr.guide(&g.slug) {
+            Some(t) => out.extend(compare_guide(&source.tag, g, t)),
+            None => out.push(
+                Diagnostic::warning(
+                    "l10n-missing-guide",
+                    &g.path,
+                    Pos { line: 1, col: 1 },
+                    format!("`{}` has no {} translation", g.slug, tr.tag),
+                )
+                .with_hint(format!("add source/{}/{}.md", tr.tag, g.slug)),
+            ),
+        }
+    }
+    for t in &tr.guides {
+        if source.guide(&t.slug).is_none() {
+            out.push(
+                Diagnostic::warning(
+                    "l10n-extra-guide",
+                    &t.path,
+                    Pos { line: 1, col: 1 },
+                    format!(
+                        "`{}` has no source guide in the default locale {}",
+                        t.slug, source.tag
+                    ),
+                )
+                .with_hint("name the file like its source guide, or add the source guide"),
+            );
+        }
+    }
+    out
+}
+
+fn compare_guide(src_tag: &str, src: &Guide, tr: &Guide) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    // Staleness by `ms.date`.
+    if let (Some(sd), Some(td)) = (src.front_matter.date, tr.front_matter.date) {
+        if sd > td {
+            let line = tr
+                .front_matter
+                .key_lines
+                .get("ms.date")
+                .copied()
+                .unwrap_or(1);
+            out.push(
+                Diagnostic::warning(
+                    "l10n-stale",
+                    &tr.path,
+                    Pos { line, col: 1 },
+                    format!(
+                        "the translation is older than its {src_tag} source ({} < {})",
+                        td.format("%m/%d/%Y"),
+                        sd.format("%m/%d/%Y")
+                    ),
+                )
+                .with_len(7)
+                .with_hint(format!(
+                    "update it from {}",
+                    crate::diag::display_path(&src.path)
+                )),
+            );
+        }
+    }
+    // Section anchors.
+    let s_secs = src.sections_flat();
+    let t_secs = tr.sections_flat();
+    let s_anchors: HashSet<&str> = s_secs.iter().map(|s| s.anchor.as_str()).collect();
+    let t_anchors: HashSet<&str> = t_secs.iter().map(|s| s.anchor.as_str()).collect();
+    let common = s_anchors.intersection(&t_anchors).count();
+    if common == 0 && !s_anchors.is_empty() && !t_anchors.is_empty() {
+        out.push(
+            Diagnostic::warning(
+                "l10n-anchor-mismatch",
+                &tr.path,
+                t_secs.first().map_or(start(tr), |s| s.pos),
+                format!(
+                    "none of the {} section anchors match the {} of {}",
+                    t_anchors.len(),
+                    s_anchors.len(),
+                    crate::diag::display_path(&src.path)
+                ),
+            )
+            .with_hint("give translated headings the source's anchors with `<a name=\"…\"></a>`"),
+        );
+    } else {
+        for (i, s) in s_secs.iter().enumerate() {
+            if !t_anchors.contains(s.anchor.as_str()) {
+                let pos = t_secs.get(i).map_or(start(tr), |t| t.pos);
+                out.push(
+                    Diagnostic::warning(
+                        "l10n-anchor-mismatch",
+                        &tr.path,
+                        pos,
+                        format!(
+                            "section `#{}` of the source (line {}) has no section in the translation",
+                            s.anchor, s.pos.line
+                        ),
+                    )
+                    .with_hint("translate the section, or give its heading the source's `<a name>`"),
+                );
+            }
+        }
+        for t in &t_secs {
+            if !s_anchors.contains(t.anchor.as_str()) {
+                out.push(
+                    Diagnostic::warning(
+                        "l10n-anchor-mismatch",
+                        &tr.path,
+                        t.pos,
+                        format!("section `#{}` is not in the source guide", t.anchor),
+                    )
+                    .with_hint("use the source heading's anchor with `<a name=\"…\"></a>`"),
+                );
+            }
+        }
+    }
+    // Entries by id.
+    let s_entries = src.entries();
+    let t_entries = tr.entries();
+    let s_ids: HashSet<&str> = s_entries.iter().map(|e| e.id.as_str()).collect();
+    let t_ids: HashSet<&str> = t_entries.iter().map(|e| e.id.as_str()).collect();
+    if s_ids.intersection(&t_ids).count() == 0 && !s_ids.is_empty() && !t_ids.is_empty() {
+        out.push(
+            Diagnostic::warning(
+                "l10n-missing-entry",
+                &tr.path,
+                t_entries.first().map_or(start(tr), |e| e.pos),
+                format!(
+                    "none of the {} entries match the {} entries of the source by id",
+                    t_ids.len(),
+                    s_ids.len()
+                ),
+            )
+            .with_hint("entry ids come from `<a name>`, section anchors or codes: align those with the source"),
+        );
+        return out;
+    }
+    for e in &s_entries {
+        if !t_ids.contains(e.id.as_str()) {
+            let pos = tr.section(&e.section).map_or(start(tr), |s| s.pos);
+            out.push(
+                Diagnostic::warning(
+                    "l10n-missing-entry",
+                    &tr.path,
+                    pos,
+                    format!(
+                        "entry `{}` of the source (line {}) is missing in the translation",
+                        e.id, e.pos.line
+                    ),
+                )
+                .with_hint("translate the row; an `<a name>` in the row pins its id"),
+            );
+        }
+    }
+    for e in &t_entries {
+        if !s_ids.contains(e.id.as_str()) {
+            out.push(
+                Diagnostic::warning(
+                    "l10n-extra-entry",
+                    &tr.path,
+                    e.pos,
+                    format!("entry `{}` is not in the source guide", e.id),
+                )
+                .with_len(super::row_head_len(tr, e.pos))
+                .with_hint(
+                    "remove the row, or add it to the source; ids must match across locales",
+                ),
+            );
+        }
+    }
+    out
+}

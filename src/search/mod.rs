@@ -1,0 +1,272 @@
+//! Client-side search: one index per locale, written as `search-index.js`.
+//!
+//! The index is built with elasticlunr-rs through [`lang::ErrbookLanguage`], so term
+//! frequencies, document frequencies and field lengths are elasticlunr's. Its JSON is
+//! then compacted ([`compact`]): elasticlunr.js stores a character trie with an object
+//! per character, which for Hangul bigrams is several times the Markdown it indexes.
+//! `themes/default/static/search.js` reads the compact form and scores it the way
+//! elasticlunr.js does (tf · idf · field-length norm · field boost). See docs/search.md.
+
+mod compact;
+pub mod lang;
+pub mod tokenize;
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::model::{ErrorEntry, Guide, Locale, RichText, Section};
+
+pub use compact::IndexData;
+pub use lang::{analyze, ErrbookLanguage};
+
+/// The browser client, to be copied to `output/assets/search.js` by the build step.
+pub const SEARCH_JS: &str = include_str!("../../themes/default/static/search.js");
+
+/// Name of a locale's index script, relative to the locale folder.
+pub const INDEX_FILE: &str = "search-index.js";
+
+/// Fields of a document, in index order, with their boosts. Codes dominate; the message
+/// (the page title) next; operation and section; cause and resolution last.
+pub const FIELDS: [(&str, f64); 6] = [
+    ("c", 10.0), // codes
+    ("m", 4.0),  // message (an entry) or title (a guide)
+    ("o", 2.0),  // operation
+    ("s", 2.0),  // section title (an entry) or description (a guide)
+    ("x", 1.0),  // cause
+    ("r", 1.0),  // resolution (an entry) or intro and checklist (a guide)
+];
+
+/// Characters kept of a result title and of a result snippet.
+const TITLE_CHARS: usize = 120;
+const SNIPPET_CHARS: usize = 80;
+
+/// Above this many bytes an index is split into shards loaded on demand.
+pub const SHARD_THRESHOLD: usize = 2 * 1024 * 1024;
+
+/// One document as the index sees it: searchable field texts and what a result shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchDoc {
+    /// Index of the guide in the locale.
+    pub guide: usize,
+    /// The entry id, empty for a guide.
+    pub id: String,
+    /// Empty for a guide (results show the guide's title).
+    pub title: String,
+    /// Title of the entry's section, empty for a guide.
+    pub section: String,
+    pub snippet: String,
+    /// Normalized codes, for the exact-code rule.
+    pub codes: Vec<String>,
+    /// Text of each field of [`FIELDS`], in order.
+    pub fields: [String; 6],
+}
+
+/// A locale's search index, ready to be written.
+#[derive(Debug, Clone)]
+pub struct SearchIndex {
+    pub locale: String,
+    pub data: IndexData,
+}
+
+/// A file of the index: a name relative to the locale folder and its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexFile {
+    pub name: String,
+    pub content: String,
+}
+
+/// Builds the index of one locale: a document per error entry and one per guide.
+pub fn build_locale_index(locale: &Locale) -> SearchIndex {
+    let mut docs = Vec::new();
+    let mut guides = Vec::new();
+    for (g, guide) in locale.guides.iter().enumerate() {
+        guides.push(compact::GuideInfo {
+            slug: guide.slug.clone(),
+            title: guide.title.clone(),
+        });
+        docs.push(guide_doc(g, guide));
+        for section in guide.sections_flat() {
+            for entry in &section.entries {
+                docs.push(entry_doc(g, section, entry));
+            }
+        }
+    }
+    SearchIndex {
+        locale: locale.tag.clone(),
+        data: compact::build(&locale.tag, guides, &docs),
+    }
+}
+
+impl SearchIndex {
+    /// The whole index as one script (no sharding).
+    pub fn to_script(&self) -> String {
+        compact::script(&self.data)
+    }
+
+    /// The files to write into the locale folder: `search-index.js`, plus shard scripts
+    /// when the index is larger than [`SHARD_THRESHOLD`].
+    pub fn files(&self) -> Vec<IndexFile> {
+        self.files_with_threshold(SHARD_THRESHOLD)
+    }
+
+    /// [`Self::files`] with another sharding threshold (tests use a tiny one).
+    pub fn files_with_threshold(&self, threshold: usize) -> Vec<IndexFile> {
+        compact::files(&self.data, threshold)
+    }
+}
+
+fn guide_doc(g: usize, guide: &Guide) -> SearchDoc {
+    let mut title = guide.title.clone();
+    if let Some(h1) = guide.h1.as_deref().filter(|h| *h != guide.title) {
+        title = format!("{title} {h1}");
+    }
+    let description = guide.description.clone().unwrap_or_default();
+    let mut body = guide.intro.text.clone();
+    for item in &guide.checklist {
+        body.push('\n');
+        body.push_str(&item.text);
+    }
+    let snippet = if description.trim().is_empty() {
+        &body
+    } else {
+        &description
+    };
+    SearchDoc {
+        guide: g,
+        id: String::new(),
+        title: String::new(),
+        section: String::new(),
+        snippet: clip(snippet, SNIPPET_CHARS),
+        codes: Vec::new(),
+        fields: [
+            String::new(),
+            title,
+            String::new(),
+            description,
+            String::new(),
+            body,
+        ],
+    }
+}
+
+fn entry_doc(g: usize, section: &Section, e: &ErrorEntry) -> SearchDoc {
+    let mut message = e.message.text.clone();
+    let mut resolution = e.resolution.text.clone();
+    for v in &e.variants {
+        append(&mut message, &v.message.text);
+        append(&mut resolution, &v.resolution.text);
+    }
+    let title = [Some(&e.message), e.variants.first().map(|v| &v.message)]
+        .into_iter()
+        .flatten()
+        .map(|m| m.text.trim())
+        .find(|t| !t.is_empty())
+        .unwrap_or(section.title.as_str());
+    let cause = text_of(e.cause.as_ref());
+    let snippet = [cause.as_str(), resolution.as_str(), section.prose.as_str()]
+        .into_iter()
+        .find(|t| !t.trim().is_empty())
+        .unwrap_or("");
+    let code_values: Vec<&str> = e.codes.iter().map(|c| c.value.as_str()).collect();
+    SearchDoc {
+        guide: g,
+        id: e.id.clone(),
+        title: clip(title, TITLE_CHARS),
+        section: clip(&section.title, TITLE_CHARS),
+        snippet: clip(snippet, SNIPPET_CHARS),
+        codes: e.codes.iter().map(|c| c.normalized.clone()).collect(),
+        fields: [
+            code_values.join(" "),
+            message,
+            text_of(e.operation.as_ref()),
+            section.title.clone(),
+            cause,
+            resolution,
+        ],
+    }
+}
+
+fn text_of(t: Option<&RichText>) -> String {
+    t.map(|t| t.text.clone()).unwrap_or_default()
+}
+
+fn append(to: &mut String, text: &str) {
+    if !text.trim().is_empty() {
+        if !to.is_empty() {
+            to.push('\n');
+        }
+        to.push_str(text);
+    }
+}
+
+/// Whitespace collapsed, cut to `max` characters with an ellipsis.
+fn clip(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut n = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if n > 0 {
+            if n + 1 + len > max {
+                out.push('…');
+                return out;
+            }
+            out.push(' ');
+            n += 1;
+        }
+        if n + len > max {
+            out.extend(word.chars().take(max - n));
+            out.push('…');
+            return out;
+        }
+        out.push_str(word);
+        n += len;
+    }
+    out
+}
+
+/// Percent-encodes one URL path segment: everything but `A-Z a-z 0-9 - . _ ~`, as UTF-8
+/// bytes. `search.js` has the same function (`encodeSegment`).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// URL of an entry page relative to the locale folder.
+pub fn entry_url(guide_slug: &str, id: &str) -> String {
+    format!("{}/{}.html", encode_segment(guide_slug), encode_segment(id))
+}
+
+/// URL of a guide page relative to the locale folder.
+pub fn guide_url(guide_slug: &str) -> String {
+    format!("{}/index.html", encode_segment(guide_slug))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_keeps_words_and_marks_the_cut() {
+        assert_eq!(clip("  a  b\nc ", 10), "a b c");
+        assert_eq!(clip("alpha beta gamma", 11), "alpha beta…");
+        assert_eq!(clip("abcdefghij", 4), "abcd…");
+    }
+
+    #[test]
+    fn urls_encode_non_ascii() {
+        assert_eq!(entry_url("guide", "0x29834"), "guide/0x29834.html");
+        assert_eq!(
+            entry_url("가이드", "a b"),
+            "%EA%B0%80%EC%9D%B4%EB%93%9C/a%20b.html"
+        );
+        assert_eq!(guide_url("g"), "g/index.html");
+    }
+}

@@ -1,0 +1,219 @@
+//! The search tokenizer, shared rule for rule with `themes/default/static/search.js`.
+//!
+//! Both sides are checked against `tests/fixtures/tokenizer_cases.json`, so change the
+//! two together. The rules, in order:
+//!
+//! 1. NFKC. Case is kept until a token is cut, because CamelCase needs it.
+//! 2. Characters fall into classes: Hangul, Han/Kana (one class, Japanese mixes them),
+//!    word (alphabetic, numeric or `_`), separator (everything else).
+//! 3. A word run is a maximal run of word characters; a `.` between two ASCII digits
+//!    stays inside it, so `2.0.9052` is one token. Leading/trailing `_` are dropped.
+//!    The word, lowercased, is a token. Unless it is a hex literal (`0x29834`) or a
+//!    dotted number, its parts are tokens too, when there are several: parts are cut at
+//!    `_`, before an uppercase letter that follows a lowercase letter or a digit, and
+//!    before the last uppercase letter of an uppercase run followed by a lowercase one
+//!    (`DPMServer` → `dpm`, `server`).
+//! 4. A Hangul or Han/Kana run is a token when it has at most [`MAX_RUN`] characters, and
+//!    every pair of adjacent characters in it is a token too (bigrams), so `모음` matches
+//!    `모음에`. A one-character run is its own token.
+//!
+//! Tokens are cut to [`MAX_TOKEN`] characters and are never empty. The pipeline (stop words, English stemming) runs afterwards,
+//! see [`super::lang`].
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Longest Hangul or Han/Kana run kept as a whole token; longer runs (Japanese
+/// sentences) only contribute their bigrams.
+pub const MAX_RUN: usize = 12;
+
+/// Tokens are cut to this many characters (long hashes and paths stay searchable by
+/// their start, and the index stays shallow).
+pub const MAX_TOKEN: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Sep,
+    Word,
+    Hangul,
+    HanKana,
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{11FF}'
+        | '\u{3130}'..='\u{318F}'
+        | '\u{A960}'..='\u{A97F}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{D7B0}'..='\u{D7FF}')
+}
+
+fn is_han_kana(c: char) -> bool {
+    matches!(c,
+        '\u{3005}'
+        | '\u{3007}'
+        | '\u{3041}'..='\u{3096}'
+        | '\u{309D}'..='\u{309F}'
+        | '\u{30A1}'..='\u{30FA}'
+        | '\u{30FC}'..='\u{30FF}'
+        | '\u{31F0}'..='\u{31FF}'
+        | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2FA1F}')
+}
+
+fn class(c: char) -> Class {
+    if is_hangul(c) {
+        Class::Hangul
+    } else if is_han_kana(c) {
+        Class::HanKana
+    } else if c.is_alphanumeric() || c == '_' {
+        Class::Word
+    } else {
+        Class::Sep
+    }
+}
+
+/// Raw tokens of a text, before the pipeline (stop words, stemming).
+pub fn tokenize(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.nfkc().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let cls = class(chars[i]);
+        let mut j = i + 1;
+        match cls {
+            Class::Sep => {}
+            Class::Word => {
+                while j < chars.len() {
+                    let c = chars[j];
+                    let dotted = c == '.'
+                        && chars[j - 1].is_ascii_digit()
+                        && chars.get(j + 1).is_some_and(char::is_ascii_digit);
+                    if class(c) != Class::Word && !dotted {
+                        break;
+                    }
+                    j += 1;
+                }
+                word_tokens(&chars[i..j], &mut out);
+            }
+            Class::Hangul | Class::HanKana => {
+                while j < chars.len() && class(chars[j]) == cls {
+                    j += 1;
+                }
+                run_tokens(&chars[i..j], &mut out);
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+fn lower(chars: &[char]) -> String {
+    let lower = chars.iter().collect::<String>().to_lowercase();
+    match lower.char_indices().nth(MAX_TOKEN) {
+        Some((cut, _)) => lower[..cut].to_string(),
+        None => lower,
+    }
+}
+
+fn is_hex_literal(w: &[char]) -> bool {
+    w.len() > 2
+        && w[0] == '0'
+        && (w[1] == 'x' || w[1] == 'X')
+        && w[2..].iter().all(char::is_ascii_hexdigit)
+}
+
+fn word_tokens(word: &[char], out: &mut Vec<String>) {
+    let start = word.iter().position(|&c| c != '_').unwrap_or(word.len());
+    let end = word
+        .iter()
+        .rposition(|&c| c != '_')
+        .map_or(start, |p| p + 1);
+    let word = &word[start..end];
+    if word.is_empty() {
+        return;
+    }
+    out.push(lower(word));
+    if is_hex_literal(word) || word.contains(&'.') {
+        return;
+    }
+    let parts = word_parts(word);
+    if parts.len() > 1 {
+        out.extend(parts.into_iter().map(lower));
+    }
+}
+
+/// Cuts a word at `_` and at CamelCase boundaries.
+fn word_parts(word: &[char]) -> Vec<&[char]> {
+    let mut parts = Vec::new();
+    for piece in word.split(|&c| c == '_').filter(|p| !p.is_empty()) {
+        let mut from = 0;
+        for k in 1..piece.len() {
+            let (prev, cur) = (piece[k - 1], piece[k]);
+            let next_lower = piece.get(k + 1).is_some_and(|c| c.is_lowercase());
+            let cut = cur.is_uppercase()
+                && (prev.is_lowercase()
+                    || prev.is_ascii_digit()
+                    || (prev.is_uppercase() && next_lower));
+            if cut {
+                parts.push(&piece[from..k]);
+                from = k;
+            }
+        }
+        parts.push(&piece[from..]);
+    }
+    parts
+}
+
+fn run_tokens(run: &[char], out: &mut Vec<String>) {
+    if run.len() <= MAX_RUN {
+        out.push(lower(run));
+    }
+    if run.len() > 2 {
+        out.extend(run.windows(2).map(lower));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        tokenize(s)
+    }
+
+    #[test]
+    fn camel_case_and_codes() {
+        assert_eq!(
+            toks("ReplicaCloningIssue"),
+            ["replicacloningissue", "replica", "cloning", "issue"]
+        );
+        assert_eq!(toks("DPMServer"), ["dpmserver", "dpm", "server"]);
+        assert_eq!(toks("0x29834 0xFFFF"), ["0x29834", "0xffff"]);
+        assert_eq!(toks("버전 2.0.9052."), ["버전", "2.0.9052"]);
+        assert_eq!(toks("(ID: 4024)"), ["id", "4024"]);
+        assert_eq!(toks("__init__"), ["init"]);
+        assert_eq!(
+            toks("HKEY_LOCAL_MACHINE"),
+            ["hkey_local_machine", "hkey", "local", "machine"]
+        );
+    }
+
+    #[test]
+    fn hangul_runs_with_bigrams() {
+        assert_eq!(toks("모음에"), ["모음에", "모음", "음에"]);
+        assert_eq!(toks("모음"), ["모음"]);
+        assert_eq!(toks("PIN을"), ["pin", "을"]);
+    }
+
+    #[test]
+    fn nfkc_and_never_empty() {
+        assert_eq!(toks("ＡＢＣ１２３"), ["abc123"]);
+        assert!(toks(" -- ... ___ ").is_empty());
+        assert!(toks("").is_empty());
+        assert!(tokenize("a_b ｶﾀｶﾅ 日本語のテキスト")
+            .iter()
+            .all(|t| !t.is_empty()));
+    }
+}

@@ -1,0 +1,74 @@
+// The built default site in Chromium, opened from file:// (issue 3).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempSite, build, launch, watchedPage, fileUrl, screenshotsDir } from './lib.mjs';
+
+let browser; let out;
+const GUIDE = 'backup-azure-mabs-troubleshoot';
+
+before(async () => {
+  out = build(tempSite());
+  browser = await launch();
+});
+after(async () => { await browser?.close(); });
+
+function entryIds(locale) {
+  const model = JSON.parse(readFileSync(path.join(out, locale, 'errors.json'), 'utf8'));
+  return model.locales[0].guides.flatMap((g) => g.entries.map((e) => `${g.slug}/${e.id}`));
+}
+
+test('home, guide and the 0x29834 page load from file:// with no console errors and no outside requests', async () => {
+  const { page, problems, context } = await watchedPage(browser, out);
+  await page.goto(fileUrl(out, 'index.html'));
+  await page.waitForURL(/ko-KR\/index\.html$/, { timeout: 5000 });
+  await page.goto(fileUrl(out, 'ko-KR', GUIDE, 'index.html'));
+  await page.goto(fileUrl(out, 'ko-KR', GUIDE, '0x29834.html'));
+  const text = await page.locator('main').innerText();
+  assert.match(text, /이 오류는 보안 설정이 활성화된 경우/, 'cause shown');
+  assert.match(text, /정책 관련 업데이트를 계속하려면/, 'resolution shown');
+  assert.deepEqual(problems.console, []);
+  assert.deepEqual(problems.outside, []);
+  await context.close();
+});
+
+test("following the home page's links reaches every error page", async () => {
+  const { page, problems, context } = await watchedPage(browser, out);
+  const outUrl = fileUrl(out) + '/';
+  for (const locale of ['ko-KR', 'en-US']) {
+    const want = new Set(entryIds(locale).map((id) => `${outUrl}${locale}/${id}.html`));
+    const seen = new Set();
+    const queue = [fileUrl(out, locale, 'index.html')];
+    while (queue.length && seen.size < 500) {
+      const url = queue.shift();
+      if (seen.has(url)) continue;
+      seen.add(url);
+      await page.goto(url);
+      const links = await page.$$eval('a[href]', (as) => as.map((a) => a.href.split('#')[0]));
+      for (const l of links) {
+        if (l.startsWith(`${outUrl}${locale}/`) && l.endsWith('.html') && !seen.has(l)) queue.push(l);
+      }
+    }
+    const missing = [...want].filter((u) => !seen.has(decodeURI(u)) && !seen.has(u));
+    assert.deepEqual(missing, [], `${locale}: error pages not reachable from the home page`);
+  }
+  assert.deepEqual(problems.console, []);
+  assert.deepEqual(problems.outside, []);
+  await context.close();
+});
+
+test('screenshots: home, guide and an error page at 1280 and 390 px, light and dark', async () => {
+  const dir = screenshotsDir();
+  const pages = { home: ['ko-KR', 'index.html'], guide: ['ko-KR', GUIDE, 'index.html'], error: ['ko-KR', GUIDE, '0x29834.html'] };
+  for (const [width, height] of [[1280, 900], [390, 844]]) {
+    for (const scheme of ['light', 'dark']) {
+      const { page, context } = await watchedPage(browser, out, { viewport: { width, height }, colorScheme: scheme });
+      for (const [name, parts] of Object.entries(pages)) {
+        await page.goto(fileUrl(out, ...parts));
+        await page.screenshot({ path: path.join(dir, `${name}-${width}-${scheme}.png`) });
+      }
+      await context.close();
+    }
+  }
+});
