@@ -5,14 +5,19 @@
 //! The library never prints; `main.rs` does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod build;
 pub mod check;
 pub mod config;
 pub mod diag;
 pub mod error;
 pub mod frontmatter;
+pub mod init;
 pub mod model;
+pub mod output;
+pub mod render;
 pub mod search;
 pub mod text;
+pub mod theme;
 
 pub use error::{Error, Result};
 pub mod export;

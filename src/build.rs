@@ -1,0 +1,254 @@
+//! `errbook build`: load → render (in parallel) → publish atomically.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::error::{Error, Result};
+use crate::render::{OutputFile, RenderOptions, RenderStats, Renderer};
+use crate::source::{self, LoadOptions};
+use crate::theme::Theme;
+
+/// Arguments of `errbook build` beyond the global ones (`--root`, `--out`, `--locale`,
+/// `-q`), for `main.rs` to flatten into its subcommand.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BuildArgs {
+    /// Write the HTML as rendered, without minifying it (for reading and diffing).
+    #[arg(long)]
+    pub no_minify: bool,
+}
+
+impl BuildArgs {
+    /// Options for [`build`] from these arguments and the global ones.
+    pub fn options(
+        &self,
+        out: impl Into<PathBuf>,
+        locales: Vec<String>,
+        quiet: bool,
+    ) -> BuildOptions {
+        BuildOptions {
+            out: out.into(),
+            locales,
+            minify: !self.no_minify,
+            quiet,
+            deny_warnings: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The output folder; a relative path is taken from the site root.
+    pub out: PathBuf,
+    /// Only these locales (all when empty).
+    pub locales: Vec<String>,
+    pub minify: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// Warnings fail the build like errors.
+    pub deny_warnings: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            out: PathBuf::from("output"),
+            locales: Vec::new(),
+            minify: true,
+            quiet: false,
+            deny_warnings: false,
+        }
+    }
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub stats: RenderStats,
+    /// Where the site was published.
+    pub out: PathBuf,
+    pub elapsed: Duration,
+    /// Warnings and notes found while loading (errors fail the build instead).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for BuildReport {
+    /// `built 2 locales, 2 guides, 54 error pages in 0.12 s`
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.stats;
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        write!(
+            f,
+            "built {}, {}, {} in {:.2} s",
+            plural(s.locales, "locale", "locales"),
+            plural(s.guides, "guide", "guides"),
+            plural(s.error_pages, "error page", "error pages"),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// Where `out` lands for the site at `root`: relative paths are taken from the root.
+pub fn output_dir(root: &Path, out: &Path) -> PathBuf {
+    root.join(out)
+}
+
+/// Builds the site at `root`. Nothing is written when loading finds errors (the earlier
+/// output stays as it was); those come back as [`Error::Input`].
+pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
+    let start = Instant::now();
+    let out = output_dir(root, &opts.out);
+    // Refuse a bad --out before spending any time.
+    crate::output::check_target(root, &out)?;
+
+    let loaded = source::load_site_with(
+        root,
+        &LoadOptions {
+            locales: opts.locales.clone(),
+        },
+    )?;
+    let fails = |d: &Diagnostic| {
+        d.severity == Severity::Error || (opts.deny_warnings && d.severity == Severity::Warning)
+    };
+    if loaded.diagnostics.iter().any(fails) {
+        return Err(Error::Input(loaded.diagnostics));
+    }
+    let site = loaded.site;
+    let theme = Theme::load(root, &site.config.theme)?;
+    let (files, stats) = render_all(&site, &theme, opts, start)?;
+    crate::output::publish(root, &out, &files)?;
+    Ok(BuildReport {
+        stats,
+        out,
+        elapsed: start.elapsed(),
+        diagnostics: loaded.diagnostics,
+    })
+}
+
+/// Renders every page across threads; a progress bar appears on a terminal when this
+/// takes longer than a second.
+fn render_all(
+    site: &crate::model::Site,
+    theme: &Theme,
+    opts: &BuildOptions,
+    start: Instant,
+) -> Result<(Vec<OutputFile>, RenderStats)> {
+    let renderer = Renderer::new(
+        site,
+        theme,
+        RenderOptions {
+            minify: opts.minify,
+        },
+    )?;
+    let jobs = renderer.jobs();
+    let progress = Progress::new(
+        jobs.len() as u64,
+        !opts.quiet && std::io::stderr().is_terminal(),
+        start,
+    );
+    let files = jobs
+        .par_iter()
+        .map(|job| {
+            let f = renderer.render(*job);
+            progress.inc();
+            f
+        })
+        .collect::<Result<Vec<_>>>();
+    progress.finish();
+    let mut files = files?;
+    files.extend(renderer.assets()?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let stats = renderer.stats(&jobs, &files);
+    Ok((files, stats))
+}
+
+/// A progress bar that stays hidden for the first second, so quick builds print nothing
+/// but their closing line.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    enabled: bool,
+    shown: AtomicBool,
+    start: Instant,
+}
+
+impl Progress {
+    const DELAY: Duration = Duration::from_secs(1);
+
+    fn new(len: u64, enabled: bool, start: Instant) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(len),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pages {elapsed}")
+        {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            enabled,
+            shown: AtomicBool::new(false),
+            start,
+        }
+    }
+
+    fn inc(&self) {
+        self.bar.inc(1);
+        if self.enabled
+            && self.start.elapsed() > Self::DELAY
+            && self
+                .shown
+                .compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_line() {
+        let report = BuildReport {
+            stats: RenderStats {
+                locales: 2,
+                guides: 2,
+                error_pages: 54,
+                ..RenderStats::default()
+            },
+            out: PathBuf::from("output"),
+            elapsed: Duration::from_millis(123),
+            diagnostics: vec![],
+        };
+        assert_eq!(
+            report.to_string(),
+            "built 2 locales, 2 guides, 54 error pages in 0.12 s"
+        );
+        let one = BuildReport {
+            stats: RenderStats {
+                locales: 1,
+                guides: 1,
+                error_pages: 1,
+                ..RenderStats::default()
+            },
+            ..report
+        };
+        assert_eq!(
+            one.to_string(),
+            "built 1 locale, 1 guide, 1 error page in 0.12 s"
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! Publishing the rendered site: atomically, and only where errbook may write.
+//!
+//! Everything is written into a staging folder beside the target (same parent, so the
+//! final rename does not cross file systems), the `.errbook-output` marker first; then
+//! the old output is renamed away, the staging folder renamed into place, and the old
+//! one deleted. A build that fails or is killed before the swap leaves the earlier site
+//! as it was; its leftovers are removed by the next build.
+
+use std::ffi::OsString;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use rayon::prelude::*;
+
+use crate::diag::display_path;
+use crate::error::{Error, Result};
+use crate::render::OutputFile;
+
+/// The file that marks a folder as errbook's to replace.
+pub const MARKER: &str = ".errbook-output";
+
+const MARKER_TEXT: &str =
+    "This folder was written by errbook. The next `errbook build` deletes and \
+replaces everything in it.\n";
+
+const STAGING: &str = ".errbook-staging-";
+const TRASH: &str = ".errbook-trash-";
+
+/// Leftovers of another process are removed only once they are this old, where we cannot
+/// tell whether that process still runs.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// Why errbook will not write into a folder. Checked before anything is written.
+pub fn check_target(root: &Path, out: &Path) -> Result<()> {
+    let root_c = root
+        .canonicalize()
+        .map_err(|e| Error::io("open the site root", root, e))?;
+    let out_c = resolve(out)?;
+    let shown = display_path(out);
+    let refuse = |why: String| {
+        Err(Error::Usage(format!(
+            "refusing to write the site into {shown}: {why}"
+        )))
+    };
+    if out_c == root_c {
+        return refuse("it is the site root itself; use a folder such as `output`".into());
+    }
+    if root_c.starts_with(&out_c) {
+        return refuse("it contains the site root, whose sources would be deleted".into());
+    }
+    for protected in [crate::source::SOURCE_DIR, "themes"] {
+        if out_c.starts_with(root_c.join(protected)) {
+            return refuse(format!(
+                "it is inside `{protected}/`, which holds the site's own files"
+            ));
+        }
+    }
+    match std::fs::metadata(&out_c) {
+        Ok(m) if !m.is_dir() => refuse("it exists and is not a folder".into()),
+        Ok(_) => {
+            if out_c.join(MARKER).is_file() {
+                return Ok(());
+            }
+            let mut entries = std::fs::read_dir(&out_c)
+                .map_err(|e| Error::io("list the output folder", out, e))?;
+            if entries.next().is_some() {
+                return refuse(format!(
+                    "it is not empty and has no `{MARKER}` file, so errbook did not make it; \
+                     pick another --out or empty it first"
+                ));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io("inspect the output folder", out, e)),
+    }
+}
+
+/// The real location of `out`: its longest existing ancestor canonicalized (symlinks
+/// resolved, so an `output` symlink to a share publishes onto the share), the rest
+/// appended.
+fn resolve(out: &Path) -> Result<PathBuf> {
+    let abs =
+        std::path::absolute(out).map_err(|e| Error::io("resolve the output folder", out, e))?;
+    let mut existing = abs.as_path();
+    let mut rest: Vec<&std::ffi::OsStr> = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            let mut p = c;
+            for part in rest.iter().rev() {
+                p.push(part);
+            }
+            return Ok(normalize(&p));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => return Ok(normalize(&abs)),
+        }
+    }
+}
+
+/// Removes `.` and folds `..` lexically (only in the part that does not exist yet).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Writes `files` as the new content of `out`, atomically (see the module comment).
+pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
+    check_target(root, out)?;
+    let target = resolve(out)?;
+    let (parent, name) = match (target.parent(), target.file_name()) {
+        (Some(p), Some(n)) => (p.to_path_buf(), n.to_os_string()),
+        _ => {
+            return Err(Error::Usage(format!(
+                "cannot publish into {}",
+                display_path(out)
+            )))
+        }
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| Error::io("create the output's parent folder", &parent, e))?;
+    clean_leftovers(&parent, &name);
+
+    // Unique within this process too: `serve` may rebuild while a build is finishing.
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let tag = format!(
+        "{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let staging = parent.join(with_suffix(&name, STAGING, &tag));
+    let trash = parent.join(with_suffix(&name, TRASH, &tag));
+
+    let result = write_all(&staging, files).and_then(|()| swap(&staging, &target, &trash));
+    if result.is_err() {
+        // Best effort: the next build removes what is left.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn with_suffix(name: &OsString, kind: &str, tag: &str) -> OsString {
+    let mut s = name.clone();
+    s.push(kind);
+    s.push(tag);
+    s
+}
+
+fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
+    if staging.exists() {
+        std::fs::remove_dir_all(staging)
+            .map_err(|e| Error::io("remove an old staging folder", staging, e))?;
+    }
+    std::fs::create_dir_all(staging)
+        .map_err(|e| Error::io("create the staging folder", staging, e))?;
+    // The marker goes first: a staging folder left by a killed build is recognisably ours.
+    let marker = staging.join(MARKER);
+    std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
+
+    let mut paths = Vec::with_capacity(files.len());
+    for f in files {
+        paths.push(staging.join(relative_path(&f.path)?));
+    }
+    let mut dirs: Vec<&Path> = paths.iter().filter_map(|p| p.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        std::fs::create_dir_all(d).map_err(|e| Error::io("create folder", d, e))?;
+    }
+    files
+        .par_iter()
+        .zip(paths.par_iter())
+        .try_for_each(|(f, p)| std::fs::write(p, &f.bytes).map_err(|e| Error::io("write", p, e)))
+}
+
+/// A `/`-separated output path as a relative `PathBuf`; anything that could escape the
+/// output folder is refused.
+fn relative_path(path: &str) -> Result<PathBuf> {
+    let mut p = PathBuf::new();
+    for seg in path.split('/') {
+        let bad = seg.is_empty() || seg == "." || seg == ".." || seg.contains(['\\', ':', '\0']);
+        if bad {
+            return Err(Error::Usage(format!(
+                "refusing to write an output file named `{path}`"
+            )));
+        }
+        p.push(seg);
+    }
+    Ok(p)
+}
+
+fn swap(staging: &Path, target: &Path, trash: &Path) -> Result<()> {
+    if std::fs::symlink_metadata(target).is_err() {
+        return std::fs::rename(staging, target)
+            .map_err(|e| Error::io("move the new site into place at", target, e));
+    }
+    std::fs::rename(target, trash)
+        .map_err(|e| Error::io("move the old site aside from", target, e))?;
+    if let Err(e) = std::fs::rename(staging, target) {
+        // Put the earlier site back: a failed build must leave it as it was.
+        let _ = std::fs::rename(trash, target);
+        return Err(Error::io("move the new site into place at", target, e));
+    }
+    // A failure here only leaves a trash folder, which the next build removes.
+    let _ = std::fs::remove_dir_all(trash);
+    Ok(())
+}
+
+/// Removes staging and trash folders of earlier runs that were killed: those of processes
+/// that no longer run, or, where that cannot be told, old ones.
+fn clean_leftovers(parent: &Path, name: &OsString) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let name = name.to_string_lossy();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let Some(rest) = file_name.strip_prefix(name.as_ref()) else {
+            continue;
+        };
+        let Some(tag) = rest
+            .strip_prefix(STAGING)
+            .or_else(|| rest.strip_prefix(TRASH))
+        else {
+            continue;
+        };
+        let Some(pid) = tag.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let path = entry.path();
+        // Only folders errbook made: they hold the marker.
+        if !path.join(MARKER).is_file() {
+            continue;
+        }
+        let dead = match process_alive(pid) {
+            Some(alive) => !alive,
+            None => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok())
+                .is_some_and(|age| age > STALE_AFTER),
+        };
+        if dead {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Whether a process runs, where the platform lets us tell cheaply.
+fn process_alive(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if cfg!(target_os = "linux") && proc.join("self").exists() {
+        return Some(proc.join(pid.to_string()).exists());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(text: &str) -> Vec<OutputFile> {
+        vec![
+            OutputFile {
+                path: "index.html".into(),
+                bytes: text.as_bytes().to_vec(),
+            },
+            OutputFile {
+                path: "ko-KR/가이드/a.html".into(),
+                bytes: b"a".to_vec(),
+            },
+        ]
+    }
+
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("source")).expect("mkdir");
+        std::fs::create_dir_all(dir.path().join("themes/x")).expect("mkdir");
+        dir
+    }
+
+    #[test]
+    fn publishes_replaces_and_drops_stale_files() {
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        std::fs::write(out.join("stale.html"), "old").expect("write");
+        publish(dir.path(), &out, &files("two")).expect("second");
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("read"),
+            "two"
+        );
+        assert!(out.join(MARKER).is_file());
+        assert!(out.join("ko-KR/가이드/a.html").is_file());
+        assert!(
+            !out.join("stale.html").exists(),
+            "files no longer produced disappear"
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".errbook-")), "{names:?}");
+    }
+
+    #[test]
+    fn refusals() {
+        let dir = site();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("mine")).expect("mkdir");
+        std::fs::write(root.join("mine/notes.txt"), "keep").expect("write");
+        std::fs::write(root.join("file"), "x").expect("write");
+        let cases: &[(PathBuf, &str)] = &[
+            (root.to_path_buf(), "site root itself"),
+            (root.join("."), "site root itself"),
+            (root.join("output/.."), "site root itself"),
+            (
+                root.parent().expect("parent").to_path_buf(),
+                "contains the site root",
+            ),
+            (root.join("source"), "inside `source/`"),
+            (root.join("source/out"), "inside `source/`"),
+            (root.join("themes"), "inside `themes/`"),
+            (root.join("mine"), "no `.errbook-output`"),
+            (root.join("file"), "not a folder"),
+        ];
+        for (out, why) in cases {
+            let err = publish(root, out, &files("x")).expect_err(why);
+            assert!(err.to_string().contains(why), "{}: {err}", out.display());
+        }
+        assert_eq!(
+            std::fs::read_to_string(root.join("mine/notes.txt")).expect("kept"),
+            "keep"
+        );
+        // Empty folders and folders errbook made are fine.
+        std::fs::create_dir_all(root.join("empty")).expect("mkdir");
+        publish(root, &root.join("empty"), &files("x")).expect("empty folder");
+        publish(root, &root.join("empty"), &files("y")).expect("marked folder");
+    }
+
+    #[test]
+    fn leftovers_of_dead_builds_are_removed() {
+        let dir = site();
+        let out = dir.path().join("output");
+        // A pid that cannot be running (above Linux's pid_max).
+        let dead = dir.path().join("output.errbook-staging-4194999-0");
+        std::fs::create_dir_all(&dead).expect("mkdir");
+        std::fs::write(dead.join(MARKER), "").expect("marker");
+        let foreign = dir.path().join("output.errbook-trash-4194999-1");
+        std::fs::create_dir_all(&foreign).expect("mkdir");
+        publish(dir.path(), &out, &files("x")).expect("publish");
+        if process_alive(1).is_some() {
+            assert!(!dead.exists(), "leftover removed");
+        }
+        assert!(
+            foreign.exists(),
+            "folders without the marker are not ours to delete"
+        );
+    }
+
+    #[test]
+    fn output_paths_cannot_escape() {
+        for bad in ["../x", "a//b", "/abs", "a\\b", "c:x", "."] {
+            assert!(relative_path(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            relative_path("a/b.html").expect("ok"),
+            Path::new("a").join("b.html")
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! What templates see: one `Serialize` struct per page kind, plus the parts they share.
+//! Field names are the theme's API (documented in docs/themes.md): add, never rename.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::theme::Ui;
+
+/// Fields every page has.
+#[derive(Debug, Serialize)]
+pub struct Common<'a> {
+    /// `root`, `home`, `guide`, `entry`, `codes`, `code` or `404`.
+    pub kind: &'static str,
+    /// The page's language (`<html lang>`).
+    pub lang: &'a str,
+    pub site_title: &'a str,
+    pub title: String,
+    pub description: Option<String>,
+    /// When set, the page sends the visitor on (meta refresh) to this href.
+    pub redirect: Option<String>,
+    /// Absolute URL of the page, only when `base_url` is set.
+    pub canonical: Option<String>,
+    /// The way to `output/assets/`, ending in `/`.
+    pub assets: String,
+    /// The locale home (or the root page outside a locale).
+    pub home: String,
+    /// The locale's code index, when the page belongs to a locale.
+    pub codes: Option<String>,
+    /// The locale's search index and search page, when the page belongs to a locale.
+    pub search: Option<SearchLinks>,
+    /// Every built locale, pointing at this page's counterpart when it has one.
+    pub locales: Vec<LocaleLink>,
+    pub ui: &'a Ui,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchLinks {
+    /// `search-index.js` of the locale (for `data-index`).
+    pub index: String,
+    /// `search.html` of the locale (the form's `action`).
+    pub page: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocaleLink {
+    pub tag: String,
+    pub name: String,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RootPage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HomePage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+    pub guides: Vec<GuideSummary>,
+    /// Number of distinct codes in the locale.
+    pub code_count: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GuideSummary {
+    pub slug: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub href: String,
+    /// Number of error entries.
+    pub entries: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GuidePage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+    pub guide: GuideInfo,
+    pub toc: Vec<TocItem>,
+    pub body: Vec<BlockView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GuideInfo {
+    pub slug: String,
+    pub title: String,
+    /// The H1 as written, else the title.
+    pub h1: String,
+    pub href: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TocItem {
+    pub title: String,
+    pub href: String,
+    pub level: u8,
+    pub entries: usize,
+}
+
+/// A piece of the guide body; `kind` is `html` or `table`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum BlockView<'a> {
+    Html {
+        html: Cow<'a, str>,
+    },
+    Table {
+        headers: Vec<HeaderView<'a>>,
+        rows: Vec<RowView<'a>>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct HeaderView<'a> {
+    pub html: &'a str,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowView<'a> {
+    /// The entry id, when the row carries it as its `id` attribute.
+    pub id: Option<&'a str>,
+    /// The entry's error page.
+    pub href: String,
+    pub title: String,
+    pub cells: Vec<CellView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CellView<'a> {
+    pub html: Cow<'a, str>,
+    /// The column header as plain text (shown above the cell on narrow screens).
+    pub label: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryPage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+    pub guide: GuideInfo,
+    pub entry: EntryView<'a>,
+    /// The guide's "basic troubleshooting" items, as HTML.
+    pub checklist: Vec<Cow<'a, str>>,
+    pub prev: Option<NavLink>,
+    pub next: Option<NavLink>,
+    /// The same entry in other locales.
+    pub translations: Vec<Translation>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryView<'a> {
+    pub id: &'a str,
+    /// The message as plain text (the page title).
+    pub title: String,
+    pub message_html: Cow<'a, str>,
+    /// True when the message says no more than the title (the theme may then skip it).
+    pub message_is_title: bool,
+    pub operation_html: Option<Cow<'a, str>>,
+    pub cause_html: Option<Cow<'a, str>>,
+    pub resolution_html: Cow<'a, str>,
+    pub steps: &'a [String],
+    pub variants: Vec<VariantView<'a>>,
+    pub codes: Vec<CodeView>,
+    pub section_title: Option<&'a str>,
+    /// The entry's section in the guide page.
+    pub section_href: String,
+    /// The entry's row in the guide page (the section when the row has no id).
+    pub row_href: String,
+    /// `source/ko-KR/guide.md:42`.
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VariantView<'a> {
+    pub message_html: Cow<'a, str>,
+    pub resolution_html: Cow<'a, str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodeView {
+    pub value: String,
+    pub raw: String,
+    pub normalized: String,
+    pub kind: crate::model::CodeKind,
+    /// The code's page.
+    pub href: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NavLink {
+    pub href: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Translation {
+    pub tag: String,
+    pub name: String,
+    pub title: String,
+    pub href: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodesPage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+    pub groups: Vec<CodeGroup>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodeGroup {
+    /// For ids: `a`…`z`, `0-9`, `other`.
+    pub key: String,
+    /// Shown: `A`…`Z`, `0–9`, `#`.
+    pub label: String,
+    pub codes: Vec<CodeSummary>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodeSummary {
+    pub value: String,
+    pub normalized: String,
+    pub kind: crate::model::CodeKind,
+    pub href: String,
+    pub entries: Vec<EntryLink>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryLink {
+    pub id: String,
+    pub title: String,
+    pub guide_title: String,
+    pub href: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CodePage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+    pub code: CodeSummary,
+}

@@ -1,0 +1,362 @@
+//! What pages share: per locale its UI strings, every guide's and entry's file name,
+//! and the code index. Built once per render, read by every page.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::error::Result;
+use crate::model::{Block, CodeKind, ErrorEntry, Guide, Locale, Section, Site};
+use crate::theme::{Theme, Ui};
+
+use super::url::file_stem;
+
+pub struct SiteIndex<'a> {
+    pub locales: Vec<LocaleIndex<'a>>,
+    /// Index into `locales` of the locale the root page sends visitors to.
+    pub default_locale: usize,
+    /// UI strings for pages outside a locale (root, 404): the default locale's.
+    pub root_ui: Ui,
+}
+
+pub struct LocaleIndex<'a> {
+    pub locale: &'a Locale,
+    pub tag: &'a str,
+    /// The language's own name (`한국어`), from the theme's UI strings.
+    pub name: String,
+    pub ui: Ui,
+    pub guides: Vec<GuideIndex<'a>>,
+    /// Every code of the locale, in index order.
+    pub codes: Vec<CodeIndex>,
+    by_slug: HashMap<&'a str, usize>,
+    by_code: HashMap<String, usize>,
+}
+
+pub struct GuideIndex<'a> {
+    pub guide: &'a Guide,
+    /// Folder name of the guide's pages.
+    pub stem: String,
+    pub entries: Vec<&'a ErrorEntry>,
+    /// File stem of each entry's page, parallel to `entries`.
+    pub entry_stems: Vec<String>,
+    /// Plain-text title of each entry, parallel to `entries`.
+    pub titles: Vec<String>,
+    pub sections: HashMap<&'a str, &'a Section>,
+    /// Entry ids that some table row carries as its `id`.
+    pub row_ids: HashSet<&'a str>,
+    by_id: HashMap<&'a str, usize>,
+}
+
+pub struct CodeIndex {
+    pub normalized: String,
+    /// As written, without label, at its first occurrence.
+    pub value: String,
+    pub kind: CodeKind,
+    pub stem: String,
+    /// (guide, entry) pairs, in document order, without repeats.
+    pub entries: Vec<(usize, usize)>,
+}
+
+impl<'a> SiteIndex<'a> {
+    pub fn new(site: &'a Site, theme: &Theme) -> Result<Self> {
+        let mut locales = Vec::new();
+        for locale in &site.locales {
+            locales.push(LocaleIndex::new(locale, theme)?);
+        }
+        let default_locale = locales
+            .iter()
+            .position(|l| l.tag.eq_ignore_ascii_case(&site.config.default_locale))
+            .unwrap_or(0);
+        let root_ui = match locales.get(default_locale) {
+            Some(l) => l.ui.clone(),
+            None => theme.ui(&site.config.default_locale)?,
+        };
+        Ok(SiteIndex {
+            locales,
+            default_locale,
+            root_ui,
+        })
+    }
+}
+
+impl<'a> LocaleIndex<'a> {
+    fn new(locale: &'a Locale, theme: &Theme) -> Result<Self> {
+        let ui = theme.ui(&locale.tag)?;
+        let name = ui
+            .get("language_name")
+            .cloned()
+            .unwrap_or_else(|| locale.tag.clone());
+        let mut guide_stems = Unique::default();
+        // `codes/` holds the code index: no guide may take that folder.
+        guide_stems.taken.insert("codes".into());
+        let guides: Vec<GuideIndex> = locale
+            .guides
+            .iter()
+            .map(|g| GuideIndex::new(g, guide_stems.take(file_stem(&g.slug))))
+            .collect();
+        let by_slug = guides
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.guide.slug.as_str(), i))
+            .collect();
+
+        let mut codes: BTreeMap<String, CodeIndex> = BTreeMap::new();
+        for (gi, g) in guides.iter().enumerate() {
+            for (ei, e) in g.entries.iter().enumerate() {
+                for c in &e.codes {
+                    if c.normalized.is_empty() {
+                        continue;
+                    }
+                    let code = codes
+                        .entry(c.normalized.clone())
+                        .or_insert_with(|| CodeIndex {
+                            normalized: c.normalized.clone(),
+                            value: if c.value.is_empty() {
+                                c.normalized.clone()
+                            } else {
+                                c.value.clone()
+                            },
+                            kind: c.kind,
+                            stem: String::new(),
+                            entries: Vec::new(),
+                        });
+                    if !code.entries.contains(&(gi, ei)) {
+                        code.entries.push((gi, ei));
+                    }
+                }
+            }
+        }
+        let mut code_stems = Unique::default();
+        let mut codes: Vec<CodeIndex> = codes.into_values().collect();
+        codes.sort_by(|a, b| code_order(&a.normalized, &b.normalized));
+        for c in &mut codes {
+            c.stem = code_stems.take(file_stem(&c.normalized));
+        }
+        let by_code = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.normalized.clone(), i))
+            .collect();
+        Ok(LocaleIndex {
+            locale,
+            tag: &locale.tag,
+            name,
+            ui,
+            guides,
+            codes,
+            by_slug,
+            by_code,
+        })
+    }
+
+    pub fn guide_index(&self, slug: &str) -> Option<usize> {
+        self.by_slug.get(slug).copied()
+    }
+
+    pub fn code_index(&self, normalized: &str) -> Option<usize> {
+        self.by_code.get(normalized).copied()
+    }
+}
+
+impl<'a> GuideIndex<'a> {
+    fn new(guide: &'a Guide, stem: String) -> Self {
+        let entries = guide.entries();
+        let mut stems = Unique::default();
+        let entry_stems = entries
+            .iter()
+            .map(|e| stems.take(file_stem(&e.id)))
+            .collect();
+        let titles = entries.iter().map(|e| entry_title(e)).collect();
+        let sections = guide
+            .sections_flat()
+            .into_iter()
+            .map(|s| (s.anchor.as_str(), s))
+            .collect();
+        let row_ids = guide
+            .body
+            .iter()
+            .filter_map(|b| match b {
+                Block::ErrorTable(t) => Some(t.rows.iter().map(|r| r.entry_id.as_str())),
+                Block::Html { .. } => None,
+            })
+            .flatten()
+            .collect();
+        let mut by_id = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_id.entry(e.id.as_str()).or_insert(i);
+        }
+        GuideIndex {
+            guide,
+            stem,
+            entries,
+            entry_stems,
+            titles,
+            sections,
+            row_ids,
+            by_id,
+        }
+    }
+
+    pub fn entry_index(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+}
+
+/// Hands out names that differ case-insensitively (Windows and macOS file systems fold
+/// case), suffixing `-2`, `-3`… on a clash.
+#[derive(Default)]
+struct Unique {
+    taken: HashSet<String>,
+}
+
+impl Unique {
+    fn take(&mut self, stem: String) -> String {
+        let mut candidate = stem.clone();
+        let mut n = 1;
+        while !self.taken.insert(candidate.to_lowercase()) {
+            n += 1;
+            candidate = format!("{stem}-{n}");
+        }
+        candidate
+    }
+}
+
+/// Codes in index order: symbolic A–Z first (case-insensitive), then numbers by value,
+/// then hex.
+pub fn code_order(a: &str, b: &str) -> std::cmp::Ordering {
+    fn key(s: &str) -> (u8, u128, String) {
+        let first = s.chars().next().unwrap_or(' ');
+        if let Some(hex) = s.strip_prefix("0x") {
+            (
+                2,
+                u128::from_str_radix(hex, 16).unwrap_or(u128::MAX),
+                s.to_owned(),
+            )
+        } else if first.is_ascii_digit() {
+            (1, s.parse::<u128>().unwrap_or(u128::MAX), s.to_owned())
+        } else {
+            (0, 0, s.to_lowercase())
+        }
+    }
+    key(a).cmp(&key(b))
+}
+
+/// The index group of a code: (`key` for ids, label).
+pub fn code_group(normalized: &str) -> (String, String) {
+    match normalized.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => (
+            c.to_ascii_lowercase().to_string(),
+            c.to_ascii_uppercase().to_string(),
+        ),
+        Some(c) if c.is_ascii_digit() => ("0-9".into(), "0–9".into()),
+        _ => ("other".into(), "#".into()),
+    }
+}
+
+/// An entry's title: its message as one line of plain text, else its first code, else
+/// its id.
+pub fn entry_title(e: &ErrorEntry) -> String {
+    let text = collapse(&e.message.text);
+    if !text.is_empty() {
+        return text;
+    }
+    e.codes
+        .first()
+        .map(|c| c.value.clone())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| e.id.clone())
+}
+
+/// Whitespace runs become one space; ends trimmed.
+pub fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Plain text of an HTML fragment: tags dropped, common entities decoded, whitespace
+/// collapsed. Enough for labels and titles; never used to sanitize.
+pub fn plain(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    collapse(&out)
+}
+
+/// At most `max` characters, with `…` when cut.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out = out.trim_end().to_owned();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_sort_symbolic_then_numbers_then_hex() {
+        let mut codes = vec![
+            "0x29834",
+            "100110",
+            "filefaultfault",
+            "33621",
+            "cbpserver",
+            "0x07ee",
+        ];
+        codes.sort_by(|a, b| code_order(a, b));
+        assert_eq!(
+            codes,
+            [
+                "cbpserver",
+                "filefaultfault",
+                "33621",
+                "100110",
+                "0x07ee",
+                "0x29834"
+            ]
+        );
+    }
+
+    #[test]
+    fn groups() {
+        assert_eq!(code_group("filefault"), ("f".into(), "F".into()));
+        assert_eq!(code_group("0x29834"), ("0-9".into(), "0–9".into()));
+        assert_eq!(code_group("가"), ("other".into(), "#".into()));
+    }
+
+    #[test]
+    fn plain_text_of_html() {
+        assert_eq!(
+            plain("<b>오류</b>&nbsp;세부 &amp; 정보<br>"),
+            "오류 세부 & 정보"
+        );
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
+    }
+
+    #[test]
+    fn unique_names_fold_case() {
+        let mut u = Unique::default();
+        assert_eq!(u.take("a".into()), "a");
+        assert_eq!(u.take("A".into()), "A-2");
+        assert_eq!(u.take("a".into()), "a-3");
+    }
+}

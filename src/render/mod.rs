@@ -1,0 +1,275 @@
+//! Rendering: the model → every output file of the site, in memory.
+//!
+//! [`Renderer`] prepares what pages share (per-locale UI strings, file names, the code
+//! index), lists the [`Job`]s, and renders any one of them; [`render_site`] renders all of
+//! them across threads. Writing to disk is `output`'s business.
+
+pub mod context;
+mod index;
+pub mod links;
+mod pages;
+#[cfg(test)]
+mod tests;
+pub mod url;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::Site;
+use crate::theme::Theme;
+
+pub use index::{LocaleIndex, SiteIndex};
+
+#[derive(Debug, Clone, Copy)]
+pub struct RenderOptions {
+    /// Minify HTML (minify-html, configured to keep the output valid HTML).
+    pub minify: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions { minify: true }
+    }
+}
+
+/// One file of the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative to the output folder, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a build produced, for the closing line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderStats {
+    pub locales: usize,
+    /// Guides, counted once per locale.
+    pub guides: usize,
+    pub error_pages: usize,
+    pub code_pages: usize,
+    /// Every file written, assets included.
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// One piece of work: a page or generated file. Indices point into `Site::locales`,
+/// `Locale::guides`, the guide's entries and the locale's code index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Root,
+    NotFound,
+    Sitemap,
+    Home {
+        locale: usize,
+    },
+    Guide {
+        locale: usize,
+        guide: usize,
+    },
+    Entry {
+        locale: usize,
+        guide: usize,
+        entry: usize,
+    },
+    Codes {
+        locale: usize,
+    },
+    Code {
+        locale: usize,
+        code: usize,
+    },
+    ErrorsJson {
+        locale: usize,
+    },
+    /// The locale's search page (`search.html`); its index comes with [`Renderer::assets`].
+    Search {
+        locale: usize,
+    },
+}
+
+pub struct Renderer<'a> {
+    site: &'a Site,
+    theme: &'a Theme,
+    tera: tera::Tera,
+    index: SiteIndex<'a>,
+    opts: RenderOptions,
+    /// Images the guides show, by output path → file under the site root.
+    images: std::collections::BTreeMap<String, std::path::PathBuf>,
+}
+
+impl<'a> Renderer<'a> {
+    /// Compiles the theme's templates and indexes the site. Fails on a template error,
+    /// naming the template file and line.
+    pub fn new(site: &'a Site, theme: &'a Theme, opts: RenderOptions) -> Result<Self> {
+        let tera = theme.tera()?;
+        let index = SiteIndex::new(site, theme)?;
+        let images = pages::images(site);
+        Ok(Renderer {
+            site,
+            theme,
+            tera,
+            index,
+            opts,
+            images,
+        })
+    }
+
+    pub fn index(&self) -> &SiteIndex<'a> {
+        &self.index
+    }
+
+    /// Every page and generated file, in a stable order.
+    pub fn jobs(&self) -> Vec<Job> {
+        let mut jobs = vec![Job::Root, Job::NotFound];
+        if self.site.config.base_url.is_some() {
+            jobs.push(Job::Sitemap);
+        }
+        for (li, loc) in self.index.locales.iter().enumerate() {
+            jobs.push(Job::Home { locale: li });
+            jobs.push(Job::Codes { locale: li });
+            jobs.push(Job::ErrorsJson { locale: li });
+            jobs.push(Job::Search { locale: li });
+            for (gi, g) in loc.guides.iter().enumerate() {
+                jobs.push(Job::Guide {
+                    locale: li,
+                    guide: gi,
+                });
+                for ei in 0..g.entries.len() {
+                    jobs.push(Job::Entry {
+                        locale: li,
+                        guide: gi,
+                        entry: ei,
+                    });
+                }
+            }
+            for ci in 0..loc.codes.len() {
+                jobs.push(Job::Code {
+                    locale: li,
+                    code: ci,
+                });
+            }
+        }
+        jobs
+    }
+
+    /// Renders one job into its file (minified when asked).
+    pub fn render(&self, job: Job) -> Result<OutputFile> {
+        let file = pages::render(self, job)?;
+        if self.opts.minify && file.path.ends_with(".html") {
+            return Ok(OutputFile {
+                bytes: minify(&file.bytes),
+                path: file.path,
+            });
+        }
+        Ok(file)
+    }
+
+    /// Files that are not pages: the theme's static files under `assets/`, the images the
+    /// guides show (beside their locale's pages) and each locale's search index
+    /// (`<locale>/search-index.js`, sharded when large).
+    pub fn assets(&self) -> Result<Vec<OutputFile>> {
+        let mut files: Vec<OutputFile> = self
+            .theme
+            .assets()
+            .map(|(rel, f)| OutputFile {
+                path: format!("assets/{rel}"),
+                bytes: f.bytes.to_vec(),
+            })
+            .collect();
+        let search: Vec<OutputFile> = self
+            .index
+            .locales
+            .par_iter()
+            .flat_map_iter(|l| {
+                crate::search::build_locale_index(l.locale)
+                    .files()
+                    .into_iter()
+                    .map(|f| OutputFile {
+                        path: format!("{}/{}", l.tag, f.name),
+                        bytes: f.content.into_bytes(),
+                    })
+            })
+            .collect();
+        files.extend(search);
+        for (path, source) in &self.images {
+            let bytes = std::fs::read(source).map_err(|e| Error::io("read image", source, e))?;
+            files.push(OutputFile {
+                path: path.clone(),
+                bytes,
+            });
+        }
+        Ok(files)
+    }
+
+    fn render_template<T: serde::Serialize>(&self, template: &str, ctx: &T) -> Result<Vec<u8>> {
+        let ctx = tera::Context::from_serialize(ctx).map_err(|e| Error::Template {
+            name: template.to_owned(),
+            message: format!("context: {e}"),
+        })?;
+        self.tera
+            .render(template, &ctx)
+            .map(String::into_bytes)
+            .map_err(|e| self.theme.template_error(&e, Some(template)))
+    }
+}
+
+/// Minifies HTML so that it stays valid for the Nu HTML Checker: closing tags and the
+/// `<html>`/`<head>` opening tags are kept (`<html lang>` must survive), the doctype
+/// is left alone, and no non-compliant shortcuts are taken.
+pub fn minify(html: &[u8]) -> Vec<u8> {
+    let cfg = minify_html::Cfg {
+        keep_closing_tags: true,
+        keep_html_and_head_opening_tags: true,
+        keep_comments: false,
+        minify_css: false,
+        minify_js: false,
+        minify_doctype: false,
+        allow_noncompliant_unquoted_attribute_values: false,
+        allow_optimal_entities: false,
+        allow_removing_spaces_between_attributes: false,
+        ..minify_html::Cfg::default()
+    };
+    minify_html::minify(html, &cfg)
+}
+
+/// Everything, rendered across threads: pages, generated files and assets, sorted by path.
+pub fn render_site(
+    site: &Site,
+    theme: &Theme,
+    opts: RenderOptions,
+) -> Result<(Vec<OutputFile>, RenderStats)> {
+    let renderer = Renderer::new(site, theme, opts)?;
+    let jobs = renderer.jobs();
+    let mut files = jobs
+        .par_iter()
+        .map(|job| renderer.render(*job))
+        .collect::<Result<Vec<_>>>()?;
+    files.extend(renderer.assets()?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let stats = renderer.stats(&jobs, &files);
+    Ok((files, stats))
+}
+
+impl Renderer<'_> {
+    /// Counts for the closing line.
+    pub fn stats(&self, jobs: &[Job], files: &[OutputFile]) -> RenderStats {
+        RenderStats {
+            locales: self.index.locales.len(),
+            guides: jobs
+                .iter()
+                .filter(|j| matches!(j, Job::Guide { .. }))
+                .count(),
+            error_pages: jobs
+                .iter()
+                .filter(|j| matches!(j, Job::Entry { .. }))
+                .count(),
+            code_pages: jobs
+                .iter()
+                .filter(|j| matches!(j, Job::Code { .. }))
+                .count(),
+            files: files.len(),
+            bytes: files.iter().map(|f| f.bytes.len() as u64).sum(),
+        }
+    }
+}

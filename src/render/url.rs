@@ -1,0 +1,114 @@
+//! URLs and file names of output pages.
+//!
+//! Every link the site writes is relative and names a file, so the output works from
+//! `file://` and under any sub-path of any server. Entry ids and guide slugs may be
+//! non-ASCII: files keep the name as is, hrefs carry it percent-encoded.
+
+/// Percent-encodes one path segment or fragment: everything but RFC 3986 unreserved
+/// ASCII is encoded, byte by byte in UTF-8.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A file stem that is safe on every file system we publish to (Windows shares
+/// included): path separators, reserved characters and control characters become `-`,
+/// leading dots go (no hidden files, no `..`), and `index` is renamed so an entry never
+/// overwrites its guide's `index.html`.
+pub fn file_stem(id: &str) -> String {
+    let mut s: String = id
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '#' | '%' => '-',
+            c if c.is_control() || c.is_whitespace() => '-',
+            c => c,
+        })
+        .collect();
+    while s.starts_with('.') {
+        s.remove(0);
+    }
+    while s.ends_with('.') {
+        s.pop();
+    }
+    if s.is_empty() {
+        s.push('-');
+    }
+    // Windows reserves these names whatever the extension.
+    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "lpt1", "index"];
+    if RESERVED.contains(&s.to_ascii_lowercase().as_str()) {
+        s.push('-');
+    }
+    s
+}
+
+/// `../` repeated `depth` times: the way from a page `depth` folders deep to the output root.
+pub fn up(depth: usize) -> String {
+    "../".repeat(depth)
+}
+
+/// A page's path relative to the output root, `/`-separated; segments are file names.
+pub fn join(segments: &[&str]) -> String {
+    segments.join("/")
+}
+
+/// The href of an output path (as produced by [`join`]), as seen from a page `depth`
+/// folders deep.
+pub fn href(depth: usize, segments: &[&str]) -> String {
+    let mut out = up(depth);
+    let enc: Vec<String> = segments.iter().map(|s| encode(s)).collect();
+    out.push_str(&enc.join("/"));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_non_ascii_and_reserved() {
+        let cases = [
+            ("replica-is-inconsistent", "replica-is-inconsistent"),
+            ("0x29834", "0x29834"),
+            ("복제본", "%EB%B3%B5%EC%A0%9C%EB%B3%B8"),
+            ("a b#c?d", "a%20b%23c%3Fd"),
+            ("x/y", "x%2Fy"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(encode(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn file_stems_are_safe() {
+        let cases = [
+            ("replica-is-inconsistent", "replica-is-inconsistent"),
+            ("복제본", "복제본"),
+            ("../etc/passwd", "-etc-passwd"),
+            ("a:b", "a-b"),
+            ("index", "index-"),
+            ("CON", "CON-"),
+            ("...", "-"),
+            ("", "-"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(file_stem(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn relative_hrefs() {
+        assert_eq!(href(0, &["ko-KR", "index.html"]), "ko-KR/index.html");
+        assert_eq!(href(2, &["assets", "style.css"]), "../../assets/style.css");
+        assert_eq!(
+            href(1, &["가이드", "index.html"]),
+            "../%EA%B0%80%EC%9D%B4%EB%93%9C/index.html"
+        );
+    }
+}
