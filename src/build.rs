@@ -112,13 +112,14 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
             locales: opts.locales.clone(),
         },
     )?;
-    let fails = |d: &Diagnostic| {
-        d.severity == Severity::Error || (opts.deny_warnings && d.severity == Severity::Warning)
-    };
-    if loaded.diagnostics.iter().any(fails) {
-        return Err(Error::Input(loaded.diagnostics));
-    }
+    // The same checks as `errbook check`, with the same severity policy.
     let site = loaded.site;
+    let mut found = loaded.diagnostics;
+    found.extend(crate::check::raw_findings(&site));
+    let diagnostics = crate::check::apply_policy(&site.config, opts.deny_warnings, found);
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        return Err(Error::Input(diagnostics));
+    }
     let theme = Theme::load(root, &site.config.theme)?;
     let (files, stats) = render_all(&site, &theme, opts, start)?;
     crate::output::publish(root, &out, &files)?;
@@ -126,7 +127,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
         stats,
         out,
         elapsed: start.elapsed(),
-        diagnostics: loaded.diagnostics,
+        diagnostics,
     })
 }
 

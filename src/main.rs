@@ -28,6 +28,9 @@ struct Global {
     /// The site's root folder (holding `source/`).
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     root: PathBuf,
+    /// Where the site is written, relative to the root unless absolute.
+    #[arg(long, global = true, default_value = "output", value_name = "DIR")]
+    out: PathBuf,
     /// Only these locales (e.g. `--locale ko-KR --locale en-US`).
     #[arg(long = "locale", global = true, value_name = "TAG")]
     locales: Vec<String>,
@@ -41,6 +44,19 @@ struct Global {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Build the site into `--out` (default `output/`), after checking the guides.
+    ///
+    /// Errors stop the build and leave the published site as it was; warnings are
+    /// printed. The new site replaces the old one in one step at the end.
+    Build {
+        #[command(flatten)]
+        args: errbook::build::BuildArgs,
+        /// `--deny warnings`: fail on warnings too.
+        #[arg(long, value_enum, value_name = "WHAT")]
+        deny: Vec<errbook::check::Deny>,
+    },
+    /// Write a starter site (or, with `--theme`, a copy of the default theme to edit).
+    Init(errbook::init::InitArgs),
     /// Check the guides: links, tables, front matter, translations (exit 1 on errors).
     Check(errbook::check::CheckArgs),
     /// Print the error model (guides, sections, entries, codes) as JSON.
@@ -112,9 +128,51 @@ fn load(global: &Global) -> anyhow::Result<Loaded> {
     Ok(loaded)
 }
 
+/// Prints diagnostics the way `errbook check` does (source line, span, hint).
+fn print_report(global: &Global, diags: &[Diagnostic]) {
+    use std::io::IsTerminal as _;
+    let min = min_severity(global);
+    let shown: Vec<&Diagnostic> = diags.iter().filter(|d| d.severity >= min).collect();
+    if shown.is_empty() {
+        return;
+    }
+    let mut sources = errbook::check::report::Sources::from_disk(&global.root);
+    let text = errbook::check::report::human(&shown, &mut sources, std::io::stderr().is_terminal());
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let g = &cli.global;
     match &cli.command {
+        Command::Build { args, deny } => {
+            let mut opts = args.options(&g.out, g.locales.clone(), g.quiet);
+            opts.deny_warnings = deny.contains(&errbook::check::Deny::Warnings);
+            match errbook::build::build(&g.root, &opts) {
+                Ok(report) => {
+                    print_report(g, &report.diagnostics);
+                    if !g.quiet {
+                        eprintln!("{report}");
+                    }
+                    Ok(Outcome::Ok)
+                }
+                Err(errbook::Error::Input(diags)) => {
+                    print_report(g, &diags);
+                    eprintln!(
+                        "error: {}; the published site was not changed",
+                        errbook::check::report::summary(&diags)
+                    );
+                    Ok(Outcome::InputErrors)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Init(args) => {
+            let report = args.run(&g.root)?;
+            if !g.quiet {
+                eprintln!("{report}");
+            }
+            Ok(Outcome::Ok)
+        }
         Command::Check(args) => {
             use std::io::IsTerminal as _;
             let tty = std::io::stderr().is_terminal();

@@ -44,6 +44,14 @@ impl Sources {
         }
     }
 
+    /// Sources read from disk on demand (when no loaded site is at hand).
+    pub fn from_disk(root: &Path) -> Self {
+        Sources {
+            texts: HashMap::new(),
+            root: root.to_path_buf(),
+        }
+    }
+
     fn text(&mut self, file: &Path) -> Option<&str> {
         if !self.texts.contains_key(file) {
             let bytes = std::fs::read(self.root.join(file)).ok()?;

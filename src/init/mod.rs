@@ -39,6 +39,24 @@ pub struct InitReport {
     pub kept: Vec<PathBuf>,
 }
 
+impl std::fmt::Display for InitReport {
+    /// One line per file: `wrote …` or `kept … (exists)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for p in &self.written {
+            writeln!(f, "wrote {}", crate::diag::display_path(p))?;
+        }
+        for p in &self.kept {
+            writeln!(f, "kept  {} (exists)", crate::diag::display_path(p))?;
+        }
+        write!(
+            f,
+            "{} file(s) written, {} kept",
+            self.written.len(),
+            self.kept.len()
+        )
+    }
+}
+
 const STARTER: &[(&str, &str)] = &[
     ("source/site.yaml", include_str!("site.yaml")),
     ("source/ko-KR/getting-started.md", include_str!("ko-KR.md")),
