@@ -297,11 +297,8 @@ pub fn load_guide(
             );
         }
     }
-    let slug = rel
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("guide")
-        .to_owned();
+    // The slug names the guide's output folder: made file-system safe here, once.
+    let slug = crate::names::file_stem(rel.file_stem().and_then(|s| s.to_str()).unwrap_or("guide"));
     let src = GuideSource {
         path: rel,
         slug,
