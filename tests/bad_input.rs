@@ -316,7 +316,7 @@ fn file_deleted_while_the_build_runs() {
     let refs: Vec<(&str, Vec<u8>)> = files.iter().map(|(p, b)| (p.as_str(), b.clone())).collect();
     let dir = site(&refs);
     let root = dir.path().to_path_buf();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_errbook"))
+    let child = Command::new(env!("CARGO_BIN_EXE_errbook"))
         .arg("--root")
         .arg(&root)
         .args(["-q", "build"])

@@ -771,6 +771,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
         let mut resolutions: Vec<(usize, RichText, Vec<String>)> = Vec::new();
         let mut found_codes: Vec<Code> = Vec::new();
         let mut code_cells: Vec<RichText> = Vec::new();
+        let mut severity: Option<String> = None;
         let mut explicit_anchor = None;
         let mut seq = 0usize;
         let mut end = start;
@@ -806,6 +807,9 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                         code_cells.push(rich);
                     }
                     Role::Cause => causes.push(rich),
+                    Role::Severity => {
+                        severity.get_or_insert(rich.text);
+                    }
                     Role::Resolution => {
                         let steps = cell::steps(&rich.text);
                         resolutions.push((ci * 1000 + seq, rich, steps));
@@ -887,6 +891,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             variants,
             cause: (!causes.is_empty()).then(|| join_rich(causes.iter())),
             resolution,
+            severity,
             steps,
             links,
         }
@@ -939,6 +944,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                     codes: found,
                     variants: Vec::new(),
                     cause: None,
+                    severity: None,
                     steps: cell::steps(&text),
                     resolution: RichText {
                         text,
