@@ -77,9 +77,8 @@ impl<'a> SiteIndex<'a> {
         for locale in &site.locales {
             locales.push(LocaleIndex::new(locale, theme)?);
         }
-        for li in 0..locales.len() {
+        for (li, l) in locales.iter_mut().enumerate() {
             let pages = untranslated_pages(site, li);
-            let l = &mut locales[li];
             l.by_untranslated = pages
                 .iter()
                 .enumerate()
