@@ -1027,13 +1027,14 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             let n = s.entries.len();
             for (k, d) in s.entries.iter_mut().enumerate() {
                 let row = k + 1;
-                let fallback = format!("{}-{row}", s.anchor);
+                // Ids name files (`<id>.html`): every candidate is made file-system safe.
+                let fallback = crate::names::file_stem(&format!("{}-{row}", s.anchor));
                 let mut candidates: Vec<(String, bool)> = Vec::new();
                 if let Some(a) = &d.entry.explicit_anchor {
-                    candidates.push((a.clone(), false));
+                    candidates.push((crate::names::file_stem(a), false));
                 }
                 if n == 1 {
-                    candidates.push((s.anchor.clone(), false));
+                    candidates.push((crate::names::file_stem(&s.anchor), false));
                 }
                 if let Some(c) = d.entry.codes.first() {
                     if code_count.get(&c.normalized) == Some(&1) {
