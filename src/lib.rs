@@ -6,6 +6,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod build;
+pub mod bundle;
 pub mod check;
 pub mod config;
 pub mod diag;
@@ -19,6 +20,7 @@ pub mod render;
 pub mod search;
 pub mod text;
 pub mod theme;
+pub mod translations;
 
 pub use error::{Error, Result};
 pub mod export;

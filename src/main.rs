@@ -28,9 +28,10 @@ struct Global {
     /// The site's root folder (holding `source/`).
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     root: PathBuf,
-    /// Where the site is written, relative to the root unless absolute.
-    #[arg(long, global = true, default_value = "output", value_name = "DIR")]
-    out: PathBuf,
+    /// Where the site is written (default `output`; `bundles` for `bundle`), relative to
+    /// the root unless absolute.
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Only these locales (e.g. `--locale ko-KR --locale en-US`).
     #[arg(long = "locale", global = true, value_name = "TAG")]
     locales: Vec<String>,
@@ -64,6 +65,21 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
+    },
+    /// Reports about the site; `report translations`: aligned, missing and extra entries
+    /// per locale and guide, stale and machine-translated guides (exit 0).
+    Report(errbook::translations::ReportArgs),
+    /// Write one self-contained zip per locale (`<site>-<locale>.zip`, into `bundles/`).
+    ///
+    /// Each zip holds the locale's pages, the shared assets, its search index and a root
+    /// `index.html`; it works from `file://` after unzipping. The same input gives the
+    /// same bytes.
+    Bundle {
+        #[command(flatten)]
+        args: errbook::bundle::BundleArgs,
+        /// `--deny warnings`: fail on warnings too.
+        #[arg(long, value_enum, value_name = "WHAT")]
+        deny: Vec<errbook::check::Deny>,
     },
     /// Find entries by error code (`0x29834`, `ID: 4024`) or by words; print them.
     Lookup {
@@ -145,7 +161,8 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let g = &cli.global;
     match &cli.command {
         Command::Build { args, deny } => {
-            let mut opts = args.options(&g.out, g.locales.clone(), g.quiet);
+            let out = g.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+            let mut opts = args.options(out, g.locales.clone(), g.quiet);
             opts.deny_warnings = deny.contains(&errbook::check::Deny::Warnings);
             match errbook::build::build(&g.root, &opts) {
                 Ok(report) => {
@@ -159,6 +176,50 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
                     print_report(g, &diags);
                     eprintln!(
                         "error: {}; the published site was not changed",
+                        errbook::check::report::summary(&diags)
+                    );
+                    Ok(Outcome::InputErrors)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Report(args) => {
+            let errbook::translations::ReportKind::Translations { format } = args.what;
+            let loaded = load(g)?;
+            let report = errbook::translations::report(&loaded.site);
+            let text = match format {
+                errbook::translations::ReportFormat::Md => report.to_markdown(),
+                errbook::translations::ReportFormat::Json => report.to_json() + "\n",
+            };
+            std::io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .context("writing to stdout")?;
+            Ok(Outcome::Ok)
+        }
+        Command::Bundle { args, deny } => {
+            let opts = errbook::bundle::BundleOptions {
+                out: g
+                    .out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from(errbook::bundle::DEFAULT_OUT)),
+                locales: g.locales.clone(),
+                minify: !args.no_minify,
+                progress: !g.quiet,
+                deny_warnings: deny.contains(&errbook::check::Deny::Warnings),
+            };
+            match errbook::bundle::bundle(&g.root, &opts) {
+                Ok(report) => {
+                    print_report(g, &report.diagnostics);
+                    if !g.quiet {
+                        eprintln!("{report}");
+                    }
+                    Ok(Outcome::Ok)
+                }
+                Err(errbook::Error::Input(diags)) => {
+                    print_report(g, &diags);
+                    eprintln!(
+                        "error: {}; no bundle was written",
                         errbook::check::report::summary(&diags)
                     );
                     Ok(Outcome::InputErrors)

@@ -28,6 +28,7 @@ pub const DEFAULT_FILES: &[(&str, &[u8])] = builtin![
     "code.html",
     "404.html",
     "search.html",
+    "untranslated.html",
     "static/style.css",
     "static/errbook.js",
     "static/favicon.svg",

@@ -3,8 +3,72 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
+use serde::Serialize;
+
 use crate::diag::Diagnostic;
 use crate::model::{Guide, Locale, Pos, Site};
+
+/// How a translated guide compares with its source guide, entry by entry (ids are the
+/// same in every locale, see docs/model.md). The checks below and `errbook report
+/// translations` both read this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuideComparison {
+    /// Ids in both, in source order.
+    pub aligned: Vec<String>,
+    /// Ids of the source the translation lacks, in source order.
+    pub missing: Vec<String>,
+    /// Ids of the translation the source lacks, in translation order.
+    pub extra: Vec<String>,
+    /// Set when the translation's `ms.date` is older than the source's.
+    pub stale: Option<Stale>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Stale {
+    pub translation: NaiveDate,
+    pub source: NaiveDate,
+}
+
+/// Compares a translation with its source guide.
+pub fn compare(src: &Guide, tr: &Guide) -> GuideComparison {
+    let s_entries = src.entries();
+    let t_entries = tr.entries();
+    let s_ids: HashSet<&str> = s_entries.iter().map(|e| e.id.as_str()).collect();
+    let t_ids: HashSet<&str> = t_entries.iter().map(|e| e.id.as_str()).collect();
+    let mut seen = HashSet::new();
+    let mut aligned = Vec::new();
+    let mut missing = Vec::new();
+    for e in &s_entries {
+        if !seen.insert(e.id.as_str()) {
+            continue;
+        }
+        if t_ids.contains(e.id.as_str()) {
+            aligned.push(e.id.clone());
+        } else {
+            missing.push(e.id.clone());
+        }
+    }
+    let mut seen = HashSet::new();
+    let extra = t_entries
+        .iter()
+        .filter(|e| !s_ids.contains(e.id.as_str()) && seen.insert(e.id.as_str()))
+        .map(|e| e.id.clone())
+        .collect();
+    let stale = match (src.front_matter.date, tr.front_matter.date) {
+        (Some(source), Some(translation)) if source > translation => Some(Stale {
+            translation,
+            source,
+        }),
+        _ => None,
+    };
+    GuideComparison {
+        aligned,
+        missing,
+        extra,
+        stale,
+    }
+}
 
 pub fn check_site(site: &Site) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -64,33 +128,36 @@ fn compare_locale(source: &Locale, tr: &Locale) -> Vec<Diagnostic> {
 
 fn compare_guide(src_tag: &str, src: &Guide, tr: &Guide) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let cmp = compare(src, tr);
     // Staleness by `ms.date`.
-    if let (Some(sd), Some(td)) = (src.front_matter.date, tr.front_matter.date) {
-        if sd > td {
-            let line = tr
-                .front_matter
-                .key_lines
-                .get("ms.date")
-                .copied()
-                .unwrap_or(1);
-            out.push(
-                Diagnostic::warning(
-                    "l10n-stale",
-                    &tr.path,
-                    Pos { line, col: 1 },
-                    format!(
-                        "the translation is older than its {src_tag} source ({} < {})",
-                        td.format("%m/%d/%Y"),
-                        sd.format("%m/%d/%Y")
-                    ),
-                )
-                .with_len(7)
-                .with_hint(format!(
-                    "update it from {}",
-                    crate::diag::display_path(&src.path)
-                )),
-            );
-        }
+    if let Some(Stale {
+        translation: td,
+        source: sd,
+    }) = cmp.stale
+    {
+        let line = tr
+            .front_matter
+            .key_lines
+            .get("ms.date")
+            .copied()
+            .unwrap_or(1);
+        out.push(
+            Diagnostic::warning(
+                "l10n-stale",
+                &tr.path,
+                Pos { line, col: 1 },
+                format!(
+                    "the translation is older than its {src_tag} source ({} < {})",
+                    td.format("%m/%d/%Y"),
+                    sd.format("%m/%d/%Y")
+                ),
+            )
+            .with_len(7)
+            .with_hint(format!(
+                "update it from {}",
+                crate::diag::display_path(&src.path)
+            )),
+        );
     }
     // Section anchors.
     let s_secs = src.sections_flat();

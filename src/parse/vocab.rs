@@ -97,16 +97,26 @@ const HEADERS: &[(&str, Role, &[&str])] = &[
 /// Bold labels inside cells, by locale.
 const LABELS: &[(&str, Role, &[&str])] = &[
     ("ko-KR", Code, &["오류 코드"]),
-    ("ko-KR", Message, &["오류 메시지"]),
-    ("ko-KR", Cause, &["원인"]),
+    ("ko-KR", Message, &["오류 메시지", "증상"]),
+    ("ko-KR", Cause, &["원인", "가능한 원인", "이유"]),
     (
         "ko-KR",
         Resolution,
-        &["해결 방법", "권장 작업", "권장 조치"],
+        &["해결 방법", "권장 작업", "권장 조치", "해상도", "해결책"],
     ),
     ("en-US", Code, &["Error code"]),
-    ("en-US", Message, &["Error message"]),
-    ("en-US", Cause, &["Cause"]),
+    ("en-US", Message, &["Error message", "Symptom"]),
+    (
+        "en-US",
+        Cause,
+        &[
+            "Cause",
+            "Possible cause",
+            "Possible causes",
+            "Reason",
+            "Reasons",
+        ],
+    ),
     (
         "en-US",
         Resolution,
@@ -115,15 +125,27 @@ const LABELS: &[(&str, Role, &[&str])] = &[
             "Workaround",
             "Recommended action",
             "Recommended actions",
+            "Recommendation",
+            "Recommendations",
         ],
     ),
     ("ja-JP", Code, &["エラー コード", "エラーコード"]),
-    ("ja-JP", Message, &["エラー メッセージ", "エラーメッセージ"]),
-    ("ja-JP", Cause, &["原因"]),
+    (
+        "ja-JP",
+        Message,
+        &["エラー メッセージ", "エラーメッセージ", "症状"],
+    ),
+    ("ja-JP", Cause, &["原因", "考えられる原因", "理由"]),
     (
         "ja-JP",
         Resolution,
-        &["解決策", "推奨される操作", "回避策", "対処法"],
+        &[
+            "解決策",
+            "推奨される操作",
+            "推奨アクション",
+            "回避策",
+            "対処法",
+        ],
     ),
 ];
 
@@ -250,6 +272,84 @@ mod tests {
         assert_eq!(v.header_role("Service Name"), None);
         assert_eq!(v.label_role("원인:"), Some(Cause));
         assert_eq!(v.label_role("Error Message"), Some(Message));
+    }
+
+    /// Every header cell of the corpus's error tables (../shared/corpus, mars,
+    /// system-state, mabs), as written, in the locale of its guide.
+    #[test]
+    fn corpus_headers_per_locale() {
+        let cases: &[(&str, &str, Role)] = &[
+            ("ja-JP", "エラー メッセージ", Message),
+            ("ja-JP", "推奨される操作", Resolution),
+            ("ja-JP", "推奨アクション", Resolution),
+            ("ja-JP", "考えられる原因", Cause),
+            ("ja-JP", "症状", Message),
+            ("ja-JP", "原因", Cause),
+            ("ja-JP", "解決策", Resolution),
+            // Left untranslated in the ja-JP mars tables.
+            ("ja-JP", "Error", Details),
+            ("ko-KR", "오류", Details),
+            ("ko-KR", "가능한 원인", Cause),
+            ("ko-KR", "권장 작업", Resolution),
+            ("ko-KR", "증상", Message),
+            ("ko-KR", "원인", Cause),
+            ("ko-KR", "해상도", Resolution),
+            ("ko-KR", "오류 메시지", Message),
+            ("ko-KR", "작업(Operation)", Operation),
+            ("ko-KR", "연산", Operation),
+            ("en-US", "Symptom", Message),
+            ("en-US", "Cause", Cause),
+            ("en-US", "Resolution", Resolution),
+            ("en-US", "Error", Details),
+            ("en-US", "Possible cause", Cause),
+            ("en-US", "Possible causes", Cause),
+            ("en-US", "Recommended actions", Resolution),
+            ("en-US", "Recommended action", Resolution),
+            ("en-US", "Error code", Code),
+            ("en-US", "Reasons", Cause),
+            ("en-US", "Recommendations", Resolution),
+            ("en-US", "Error message", Message),
+        ];
+        for (locale, header, role) in cases {
+            let v = Vocabulary::for_locale(locale, &BTreeMap::new());
+            assert_eq!(v.header_role(header), Some(*role), "{locale}: {header}");
+        }
+        // The prose table of system-state is no error table in any locale.
+        for (locale, a, b) in [
+            ("en-US", "Service Name", "Startup Type"),
+            ("ko-KR", "서비스 이름", "시작 유형"),
+            ("ja-JP", "サービス名", "スタートアップの種類"),
+        ] {
+            let v = Vocabulary::for_locale(locale, &BTreeMap::new());
+            let roles = [v.header_role(a), v.header_role(b)];
+            assert!(!is_error_table(&roles), "{locale}: {roles:?}");
+        }
+    }
+
+    /// Bold labels inside cells, with the colon the corpus writes after them.
+    #[test]
+    fn corpus_labels_per_locale() {
+        let cases: &[(&str, &str, Role)] = &[
+            ("ko-KR", "원인:", Cause),
+            ("ko-KR", "권장 작업:", Resolution),
+            ("ko-KR", "오류 메시지", Message),
+            ("ko-KR", "해결 방법", Resolution),
+            ("ko-KR", "가능한 원인:", Cause),
+            ("en-US", "Cause:", Cause),
+            ("en-US", "Recommended action:", Resolution),
+            ("en-US", "Error Message", Message),
+            ("en-US", "Workaround", Resolution),
+            ("en-US", "Possible causes:", Cause),
+            ("ja-JP", "エラー メッセージ", Message),
+            ("ja-JP", "原因:", Cause),
+            ("ja-JP", "原因：", Cause),
+            ("ja-JP", "推奨アクション:", Resolution),
+            ("ja-JP", "考えられる原因", Cause),
+        ];
+        for (locale, label, role) in cases {
+            let v = Vocabulary::for_locale(locale, &BTreeMap::new());
+            assert_eq!(v.label_role(label), Some(*role), "{locale}: {label}");
+        }
     }
 
     #[test]

@@ -29,9 +29,29 @@ pub struct Common<'a> {
     pub codes: Option<String>,
     /// The locale's search index and search page, when the page belongs to a locale.
     pub search: Option<SearchLinks>,
-    /// Every built locale, pointing at this page's counterpart when it has one.
+    /// Every built locale, pointing at this page's counterpart, or at that locale's
+    /// "not translated yet" page when it lacks the guide or entry.
     pub locales: Vec<LocaleLink>,
+    /// The guide's `ms.date`, on guide and error pages.
+    pub updated: Option<DateView>,
+    /// Set when the guide's front matter says `ms.translationtype: MT`.
+    pub machine_translated: Option<MachineTranslated>,
     pub ui: &'a Ui,
+}
+
+/// A date, as `<time datetime>` wants it and as the locale writes it (`date_format`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// `2019-07-05`.
+    pub iso: String,
+    /// `July 5, 2019`, `2019년 7월 5일`, `2019年7月5日`.
+    pub text: String,
+}
+
+/// The machine-translation notice: where the source-language page is, when it is built.
+#[derive(Debug, Clone, Serialize)]
+pub struct MachineTranslated {
+    pub source: Option<LocaleLink>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +68,8 @@ pub struct LocaleLink {
     pub name: String,
     pub href: String,
     pub current: bool,
+    /// False when `href` is a "not translated yet" page (or a page further up).
+    pub translated: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -202,6 +224,23 @@ pub struct Translation {
     pub name: String,
     pub title: String,
     pub href: String,
+}
+
+/// A "not translated yet" page: the guide or entry exists in other locales only.
+#[derive(Debug, Serialize)]
+pub struct UntranslatedPage<'a> {
+    #[serde(flatten)]
+    pub common: Common<'a>,
+    /// The guide's slug and, for an entry, its id.
+    pub slug: String,
+    pub id: Option<String>,
+    /// The version to read instead: the default locale's when it has the page.
+    pub source: Option<Translation>,
+    /// Every locale that has the page, the source first.
+    pub available: Vec<Translation>,
+    /// This locale's own page of the guide and its title, when only the entry is missing.
+    pub guide_href: Option<String>,
+    pub guide_title: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

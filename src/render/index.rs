@@ -17,6 +17,19 @@ pub struct SiteIndex<'a> {
     pub root_ui: Ui,
 }
 
+/// Folder of each locale's "not translated yet" pages; no guide may take it.
+pub const UNTRANSLATED_DIR: &str = "untranslated";
+
+/// A "not translated yet" page of a locale: a guide or entry some other locale has and
+/// this one lacks (`<locale>/untranslated/<guide>/index.html` or `…/<id>.html`).
+pub struct Untranslated {
+    pub slug: String,
+    /// `None` for the guide itself.
+    pub id: Option<String>,
+    /// Output path segments below the locale folder (`untranslated`, guide, file).
+    pub segments: [String; 3],
+}
+
 pub struct LocaleIndex<'a> {
     pub locale: &'a Locale,
     pub tag: &'a str,
@@ -26,8 +39,11 @@ pub struct LocaleIndex<'a> {
     pub guides: Vec<GuideIndex<'a>>,
     /// Every code of the locale, in index order.
     pub codes: Vec<CodeIndex>,
+    /// Pages other locales have and this one lacks, by guide slug then entry id.
+    pub untranslated: Vec<Untranslated>,
     by_slug: HashMap<&'a str, usize>,
     by_code: HashMap<String, usize>,
+    by_untranslated: HashMap<(String, Option<String>), usize>,
 }
 
 pub struct GuideIndex<'a> {
@@ -61,6 +77,15 @@ impl<'a> SiteIndex<'a> {
         for locale in &site.locales {
             locales.push(LocaleIndex::new(locale, theme)?);
         }
+        for (li, l) in locales.iter_mut().enumerate() {
+            let pages = untranslated_pages(site, li);
+            l.by_untranslated = pages
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ((p.slug.clone(), p.id.clone()), i))
+                .collect();
+            l.untranslated = pages;
+        }
         let default_locale = locales
             .iter()
             .position(|l| l.tag.eq_ignore_ascii_case(&site.config.default_locale))
@@ -85,8 +110,10 @@ impl<'a> LocaleIndex<'a> {
             .cloned()
             .unwrap_or_else(|| locale.tag.clone());
         let mut guide_stems = Unique::default();
-        // `codes/` holds the code index: no guide may take that folder.
+        // `codes/` holds the code index and `untranslated/` the "not translated yet"
+        // pages: no guide may take those folders.
         guide_stems.taken.insert("codes".into());
+        guide_stems.taken.insert(UNTRANSLATED_DIR.into());
         let guides: Vec<GuideIndex> = locale
             .guides
             .iter()
@@ -142,8 +169,10 @@ impl<'a> LocaleIndex<'a> {
             ui,
             guides,
             codes,
+            untranslated: Vec::new(),
             by_slug,
             by_code,
+            by_untranslated: HashMap::new(),
         })
     }
 
@@ -154,6 +183,81 @@ impl<'a> LocaleIndex<'a> {
     pub fn code_index(&self, normalized: &str) -> Option<usize> {
         self.by_code.get(normalized).copied()
     }
+
+    /// The "not translated yet" page for a guide (`id` `None`) or entry this locale lacks.
+    pub fn untranslated_index(&self, slug: &str, id: Option<&str>) -> Option<usize> {
+        self.by_untranslated
+            .get(&(slug.to_owned(), id.map(str::to_owned)))
+            .copied()
+    }
+}
+
+/// Every guide and entry that some other locale has and locale `li` lacks, sorted by
+/// guide slug then entry id, with file names unique in the `untranslated/` folder.
+fn untranslated_pages(site: &Site, li: usize) -> Vec<Untranslated> {
+    let Some(me) = site.locales.get(li) else {
+        return Vec::new();
+    };
+    let mine: HashMap<&str, HashSet<&str>> = me
+        .guides
+        .iter()
+        .map(|g| {
+            (
+                g.slug.as_str(),
+                g.entries().iter().map(|e| e.id.as_str()).collect(),
+            )
+        })
+        .collect();
+    // slug → (the locale lacks the whole guide, entry ids it lacks)
+    let mut missing: BTreeMap<&str, (bool, std::collections::BTreeSet<&str>)> = BTreeMap::new();
+    for (oi, other) in site.locales.iter().enumerate() {
+        if oi == li {
+            continue;
+        }
+        for g in &other.guides {
+            let ids = mine.get(g.slug.as_str());
+            let slot = missing
+                .entry(g.slug.as_str())
+                .or_insert_with(|| (ids.is_none(), Default::default()));
+            for e in g.entries() {
+                if ids.is_none_or(|ids| !ids.contains(e.id.as_str())) {
+                    slot.1.insert(e.id.as_str());
+                }
+            }
+        }
+    }
+    let mut guide_stems = Unique::default();
+    let mut out = Vec::new();
+    for (slug, (whole, ids)) in missing {
+        if !whole && ids.is_empty() {
+            continue;
+        }
+        let gstem = guide_stems.take(file_stem(slug));
+        if whole {
+            out.push(Untranslated {
+                slug: slug.to_owned(),
+                id: None,
+                segments: [
+                    UNTRANSLATED_DIR.to_owned(),
+                    gstem.clone(),
+                    "index.html".to_owned(),
+                ],
+            });
+        }
+        let mut stems = Unique::default();
+        for id in ids {
+            out.push(Untranslated {
+                slug: slug.to_owned(),
+                id: Some(id.to_owned()),
+                segments: [
+                    UNTRANSLATED_DIR.to_owned(),
+                    gstem.clone(),
+                    format!("{}.html", stems.take(file_stem(id))),
+                ],
+            });
+        }
+    }
+    out
 }
 
 impl<'a> GuideIndex<'a> {

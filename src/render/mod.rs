@@ -86,6 +86,11 @@ pub enum Job {
     Search {
         locale: usize,
     },
+    /// A "not translated yet" page (`LocaleIndex::untranslated[page]`).
+    Untranslated {
+        locale: usize,
+        page: usize,
+    },
 }
 
 pub struct Renderer<'a> {
@@ -147,6 +152,12 @@ impl<'a> Renderer<'a> {
                 jobs.push(Job::Code {
                     locale: li,
                     code: ci,
+                });
+            }
+            for pi in 0..loc.untranslated.len() {
+                jobs.push(Job::Untranslated {
+                    locale: li,
+                    page: pi,
                 });
             }
         }

@@ -41,6 +41,7 @@ pub(super) fn render(r: &Renderer<'_>, job: Job) -> Result<OutputFile> {
         Job::Code { locale, code } => code_page(r, locale, code),
         Job::ErrorsJson { locale } => errors_json(r, locale),
         Job::Search { locale } => search_page(r, locale),
+        Job::Untranslated { locale, page } => untranslated_page(r, locale, page),
     }
 }
 
@@ -75,13 +76,49 @@ fn path_of(r: &Renderer<'_>, li: usize, page: PageRef<'_>) -> Option<Vec<String>
     })
 }
 
+/// Output path segments of the "not translated yet" page of locale `li` for a guide or
+/// entry it lacks.
+fn untranslated_path_of(r: &Renderer<'_>, li: usize, page: PageRef<'_>) -> Option<Vec<String>> {
+    let l = r.index.locales.get(li)?;
+    let pi = match page {
+        PageRef::Guide(slug) => l.untranslated_index(slug, None)?,
+        PageRef::Entry(slug, id) => l.untranslated_index(slug, Some(id))?,
+        _ => return None,
+    };
+    let mut segs = vec![l.tag.to_owned()];
+    segs.extend(l.untranslated[pi].segments.iter().cloned());
+    Some(segs)
+}
+
+/// Where locale `li` shows `page`: the page itself; else its "not translated yet" page;
+/// else (entries of a guide the locale lacks, codes it does not have) the nearest page
+/// up; else its home. The flag is true for the page itself.
+fn counterpart(r: &Renderer<'_>, li: usize, page: PageRef<'_>) -> (Vec<String>, bool) {
+    if let Some(segs) = path_of(r, li, page) {
+        return (segs, true);
+    }
+    let mut tries = vec![page];
+    match page {
+        PageRef::Entry(slug, _) => tries.push(PageRef::Guide(slug)),
+        PageRef::Code(_) => tries.push(PageRef::Codes),
+        _ => {}
+    }
+    let segs = tries
+        .into_iter()
+        .find_map(|p| untranslated_path_of(r, li, p).or_else(|| path_of(r, li, p)))
+        .unwrap_or_else(|| {
+            let tag = r.index.locales.get(li).map_or("", |l| l.tag);
+            vec![tag.to_owned(), "index.html".into()]
+        });
+    (segs, false)
+}
+
 fn href_of(depth: usize, segments: &[String]) -> String {
     let s: Vec<&str> = segments.iter().map(String::as_str).collect();
     href(depth, &s)
 }
 
-/// The page's counterpart in every built locale; falls back from entry to guide to home,
-/// and from code to code index.
+/// The page's counterpart in every built locale (see [`counterpart`]).
 fn locale_links(
     r: &Renderer<'_>,
     current: Option<usize>,
@@ -90,25 +127,74 @@ fn locale_links(
 ) -> Vec<LocaleLink> {
     (0..r.index.locales.len())
         .map(|li| {
-            let fallbacks: Vec<PageRef> = match page {
-                PageRef::Entry(slug, _) => vec![page, PageRef::Guide(slug), PageRef::Home],
-                PageRef::Guide(_) => vec![page, PageRef::Home],
-                PageRef::Code(_) => vec![page, PageRef::Codes],
-                _ => vec![page],
-            };
-            let segs = fallbacks
-                .into_iter()
-                .find_map(|p| path_of(r, li, p))
-                .unwrap_or_else(|| vec![r.index.locales[li].tag.to_owned(), "index.html".into()]);
             let l = &r.index.locales[li];
+            let (segs, translated) = counterpart(r, li, page);
             LocaleLink {
                 tag: l.tag.to_owned(),
                 name: l.name.clone(),
                 href: href_of(depth, &segs),
                 current: current == Some(li),
+                translated,
             }
         })
         .collect()
+}
+
+/// The page a machine-translated page was translated from: the same page in the default
+/// locale, else in the first other locale whose guide is not machine translated itself.
+fn mt_source(r: &Renderer<'_>, li: usize, depth: usize, page: PageRef<'_>) -> Option<LocaleLink> {
+    let slug = match page {
+        PageRef::Guide(s) | PageRef::Entry(s, _) => s,
+        _ => return None,
+    };
+    others_default_first(r, li).into_iter().find_map(|oi| {
+        let l = &r.index.locales[oi];
+        let g = l.locale.guide(slug)?;
+        if g.front_matter.machine_translated && oi != r.index.default_locale {
+            return None;
+        }
+        let segs = path_of(r, oi, page)?;
+        Some(LocaleLink {
+            tag: l.tag.to_owned(),
+            name: l.name.clone(),
+            href: href_of(depth, &segs),
+            current: false,
+            translated: true,
+        })
+    })
+}
+
+/// Every locale but `li`, the default locale first.
+fn others_default_first(r: &Renderer<'_>, li: usize) -> Vec<usize> {
+    let d = r.index.default_locale;
+    let n = r.index.locales.len();
+    std::iter::once(d)
+        .chain((0..n).filter(|&i| i != d))
+        .filter(|&i| i != li && i < n)
+        .collect()
+}
+
+/// `ms.date` as the locale writes it: the UI string `date_format` (chrono's strftime
+/// syntax); ISO 8601 when that is missing or malformed.
+pub(super) fn date_view(date: chrono::NaiveDate, ui: &crate::theme::Ui) -> DateView {
+    use std::fmt::Write as _;
+    let iso = date.format("%Y-%m-%d").to_string();
+    let text = ui
+        .get("date_format")
+        .and_then(|f| {
+            let items: Vec<chrono::format::Item> = chrono::format::StrftimeItems::new(f).collect();
+            if items
+                .iter()
+                .any(|i| matches!(i, chrono::format::Item::Error))
+            {
+                return None;
+            }
+            let mut out = String::new();
+            write!(out, "{}", date.format_with_items(items.into_iter())).ok()?;
+            Some(out)
+        })
+        .unwrap_or_else(|| iso.clone());
+    DateView { iso, text }
 }
 
 fn canonical(r: &Renderer<'_>, segments: &[String]) -> Option<String> {
@@ -125,6 +211,8 @@ struct CommonArgs<'s> {
     description: Option<String>,
     page: PageRef<'s>,
     path: Vec<String>,
+    /// The guide the page shows (guide and error pages): its date and MT flag.
+    guide: Option<&'s crate::model::Guide>,
 }
 
 fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
@@ -163,6 +251,16 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
                 page: href(a.depth, &[l.tag, "search.html"]),
             }),
         locales: locale_links(r, a.locale, a.depth, a.page),
+        updated: a
+            .guide
+            .and_then(|g| g.front_matter.date)
+            .map(|d| date_view(d, ui)),
+        machine_translated: match (a.guide, a.locale) {
+            (Some(g), Some(li)) if g.front_matter.machine_translated => Some(MachineTranslated {
+                source: mt_source(r, li, a.depth, a.page),
+            }),
+            _ => None,
+        },
         ui,
     }
 }
@@ -186,6 +284,7 @@ fn root(r: &Renderer<'_>) -> Result<OutputFile> {
             description: None,
             page: PageRef::Home,
             path: path.clone(),
+            guide: None,
         },
     );
     common.canonical = None;
@@ -215,6 +314,7 @@ fn not_found(r: &Renderer<'_>) -> Result<OutputFile> {
             description: None,
             page: PageRef::Home,
             path: path.clone(),
+            guide: None,
         },
     );
     common.canonical = None;
@@ -235,6 +335,7 @@ fn home(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             description: None,
             page: PageRef::Home,
             path: path.clone(),
+            guide: None,
         },
     );
     let guides = l
@@ -286,6 +387,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
             description: g.guide.description.clone(),
             page: PageRef::Guide(&g.guide.slug),
             path: path.clone(),
+            guide: Some(g.guide),
         },
     );
     let mut body = Vec::with_capacity(g.guide.body.len());
@@ -382,6 +484,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
                 .filter(|d| !d.is_empty()),
             page: PageRef::Entry(&g.guide.slug, &e.id),
             path: path.clone(),
+            guide: Some(g.guide),
         },
     );
     let section = g.sections.get(e.section.as_str());
@@ -519,6 +622,7 @@ fn codes_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             description: None,
             page: PageRef::Codes,
             path: path.clone(),
+            guide: None,
         },
     );
     let mut groups: Vec<CodeGroup> = Vec::new();
@@ -552,6 +656,7 @@ fn code_page(r: &Renderer<'_>, li: usize, ci: usize) -> Result<OutputFile> {
             description: None,
             page: PageRef::Code(&c.normalized),
             path: path.clone(),
+            guide: None,
         },
     );
     let code = code_summary(l, ci, true);
@@ -577,9 +682,90 @@ fn search_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             description: None,
             page: PageRef::Search,
             path: path.clone(),
+            guide: None,
         },
     );
     let bytes = r.render_template("search.html", &RootPage { common })?;
+    Ok(file(path, bytes))
+}
+
+fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFile> {
+    let l = loc(r, li)?;
+    let u = l
+        .untranslated
+        .get(pi)
+        .ok_or_else(|| Error::Usage(format!("no untranslated page #{pi}")))?;
+    let mut path = vec![l.tag.to_owned()];
+    path.extend(u.segments.iter().cloned());
+    let depth = path.len() - 1;
+    let page = match &u.id {
+        Some(id) => PageRef::Entry(&u.slug, id),
+        None => PageRef::Guide(&u.slug),
+    };
+    let title = l.ui.get("untranslated_title").cloned().unwrap_or_default();
+    let mut common = common(
+        r,
+        CommonArgs {
+            kind: "untranslated",
+            locale: Some(li),
+            depth,
+            title,
+            description: None,
+            page,
+            path: path.clone(),
+            guide: None,
+        },
+    );
+    // Not worth indexing: the page only points elsewhere.
+    common.canonical = None;
+    let available: Vec<Translation> = others_default_first(r, li)
+        .into_iter()
+        .filter_map(|oi| {
+            let ol = &r.index.locales[oi];
+            let og = &ol.guides[ol.guide_index(&u.slug)?];
+            let (title, segs) = match &u.id {
+                Some(id) => {
+                    let oe = og.entry_index(id)?;
+                    (
+                        og.titles[oe].clone(),
+                        vec![ol.tag, &og.stem, &format!("{}.html", og.entry_stems[oe])]
+                            .into_iter()
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>(),
+                    )
+                }
+                None => (
+                    og.guide.title.clone(),
+                    vec![ol.tag.to_owned(), og.stem.clone(), "index.html".into()],
+                ),
+            };
+            Some(Translation {
+                tag: ol.tag.to_owned(),
+                name: ol.name.clone(),
+                title: shorten(&title, LINK_TITLE),
+                href: href_of(depth, &segs),
+            })
+        })
+        .collect();
+    let own_guide = match &u.id {
+        Some(_) => l.guide_index(&u.slug).map(|gi| &l.guides[gi]),
+        None => None,
+    };
+    let ctx = UntranslatedPage {
+        common,
+        slug: u.slug.clone(),
+        id: u.id.clone(),
+        source: available.first().map(|t| Translation {
+            tag: t.tag.clone(),
+            name: t.name.clone(),
+            title: t.title.clone(),
+            href: t.href.clone(),
+        }),
+        available,
+        guide_href: own_guide.map(|g| href(depth, &[l.tag, &g.stem, "index.html"])),
+        guide_title: own_guide.map(|g| g.guide.title.clone()),
+    };
+    let bytes = r.render_template("untranslated.html", &ctx)?;
     Ok(file(path, bytes))
 }
 
