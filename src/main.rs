@@ -157,6 +157,33 @@ fn print_report(global: &Global, diags: &[Diagnostic]) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Ends a command that checks the input before writing: warnings and the closing line on
+/// success; on input errors, the findings and what was left untouched.
+fn finish(
+    g: &Global,
+    result: errbook::Result<(Vec<Diagnostic>, String)>,
+    untouched: &str,
+) -> anyhow::Result<Outcome> {
+    match result {
+        Ok((diagnostics, closing)) => {
+            print_report(g, &diagnostics);
+            if !g.quiet {
+                eprintln!("{closing}");
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(errbook::Error::Input(diags)) => {
+            print_report(g, &diags);
+            eprintln!(
+                "error: {}; {untouched}",
+                errbook::check::report::summary(&diags)
+            );
+            Ok(Outcome::InputErrors)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let g = &cli.global;
     match &cli.command {
@@ -164,24 +191,9 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             let out = g.out.clone().unwrap_or_else(|| PathBuf::from("output"));
             let mut opts = args.options(out, g.locales.clone(), g.quiet);
             opts.deny_warnings = deny.contains(&errbook::check::Deny::Warnings);
-            match errbook::build::build(&g.root, &opts) {
-                Ok(report) => {
-                    print_report(g, &report.diagnostics);
-                    if !g.quiet {
-                        eprintln!("{report}");
-                    }
-                    Ok(Outcome::Ok)
-                }
-                Err(errbook::Error::Input(diags)) => {
-                    print_report(g, &diags);
-                    eprintln!(
-                        "error: {}; the published site was not changed",
-                        errbook::check::report::summary(&diags)
-                    );
-                    Ok(Outcome::InputErrors)
-                }
-                Err(e) => Err(e.into()),
-            }
+            let result = errbook::build::build(&g.root, &opts)
+                .map(|r| (r.diagnostics.clone(), r.to_string()));
+            finish(g, result, "the published site was not changed")
         }
         Command::Report(args) => {
             let errbook::translations::ReportKind::Translations { format } = args.what;
@@ -208,24 +220,9 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
                 progress: !g.quiet,
                 deny_warnings: deny.contains(&errbook::check::Deny::Warnings),
             };
-            match errbook::bundle::bundle(&g.root, &opts) {
-                Ok(report) => {
-                    print_report(g, &report.diagnostics);
-                    if !g.quiet {
-                        eprintln!("{report}");
-                    }
-                    Ok(Outcome::Ok)
-                }
-                Err(errbook::Error::Input(diags)) => {
-                    print_report(g, &diags);
-                    eprintln!(
-                        "error: {}; no bundle was written",
-                        errbook::check::report::summary(&diags)
-                    );
-                    Ok(Outcome::InputErrors)
-                }
-                Err(e) => Err(e.into()),
-            }
+            let result = errbook::bundle::bundle(&g.root, &opts)
+                .map(|r| (r.diagnostics.clone(), r.to_string()));
+            finish(g, result, "no bundle was written")
         }
         Command::Init(args) => {
             let report = args.run(&g.root)?;

@@ -3,12 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use errbook::build::{build, BuildOptions};
 use errbook::render::links::broken_links;
-use errbook::render::OutputFile;
 
 fn opts(minify: bool) -> BuildOptions {
     BuildOptions {
@@ -18,31 +16,7 @@ fn opts(minify: bool) -> BuildOptions {
     }
 }
 
-/// Every file under `dir`, by `/`-separated relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).expect("prefix");
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            (rel.join("/"), std::fs::read(e.path()).expect("read"))
-        })
-        .collect()
-}
-
-fn as_files(tree: &BTreeMap<String, Vec<u8>>) -> Vec<OutputFile> {
-    tree.iter()
-        .map(|(p, b)| OutputFile {
-            path: p.clone(),
-            bytes: b.clone(),
-        })
-        .collect()
-}
+use common::{as_files, read_tree};
 
 #[test]
 fn default_site_builds_every_page_and_every_link_resolves() {

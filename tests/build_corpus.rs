@@ -72,22 +72,7 @@ fn corpus_builds_with_callouts_and_no_raw_docfx() {
         "localized label"
     );
 
-    let files: Vec<errbook::render::OutputFile> = walkdir::WalkDir::new(&out)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(&out).expect("prefix");
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            errbook::render::OutputFile {
-                path: rel.join("/"),
-                bytes: std::fs::read(e.path()).expect("read"),
-            }
-        })
-        .collect();
+    let files = common::as_files(&common::read_tree(&out));
     let broken = broken_links(&files);
     assert!(broken.is_empty(), "{broken:?}");
 }

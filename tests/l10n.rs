@@ -24,30 +24,7 @@ fn l10n_site() -> tempfile::TempDir {
     dir
 }
 
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).expect("prefix");
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            (rel.join("/"), std::fs::read(e.path()).expect("read"))
-        })
-        .collect()
-}
-
-fn as_files(tree: &BTreeMap<String, Vec<u8>>) -> Vec<OutputFile> {
-    tree.iter()
-        .map(|(p, b)| OutputFile {
-            path: p.clone(),
-            bytes: b.clone(),
-        })
-        .collect()
-}
+use common::{as_files, read_tree};
 
 fn assert_no_broken_links(files: &[OutputFile]) {
     let broken = broken_links(files);

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -49,4 +50,31 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir`, by `/`-separated relative path.
+pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).expect("prefix");
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            (rel.join("/"), std::fs::read(e.path()).expect("read"))
+        })
+        .collect()
+}
+
+/// A tree read by [`read_tree`] as output files, for the link checker.
+pub fn as_files(tree: &BTreeMap<String, Vec<u8>>) -> Vec<errbook::render::OutputFile> {
+    tree.iter()
+        .map(|(p, b)| errbook::render::OutputFile {
+            path: p.clone(),
+            bytes: b.clone(),
+        })
+        .collect()
 }
