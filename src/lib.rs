@@ -26,4 +26,5 @@ pub use error::{Error, Result};
 pub mod export;
 pub mod lookup;
 pub mod parse;
+pub mod percent;
 pub mod source;

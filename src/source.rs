@@ -292,41 +292,27 @@ pub fn load_guide(
             .with_hint("a guide needs a `title` in its front matter or a `# heading`")],
         );
     }
-    let fm_error = |e: frontmatter::FrontMatterError| {
-        (
-            None,
-            vec![Diagnostic::error(
-                e.name,
-                rel,
-                Pos {
-                    line: e.line,
-                    col: e.col.max(1),
-                },
-                e.message,
-            )],
-        )
+    let fm_error = |e: frontmatter::FrontMatterError, hint: Option<&str>| {
+        let pos = Pos {
+            line: e.line,
+            col: e.col.max(1),
+        };
+        let mut d = Diagnostic::error(e.name, rel, pos, e.message);
+        d.hint = hint.map(str::to_owned);
+        (None, vec![d])
     };
     let split = match frontmatter::split(text) {
         Ok(s) => s,
         Err(e) => {
-            return (
-                None,
-                vec![Diagnostic::error(
-                    e.name,
-                    rel,
-                    Pos {
-                        line: e.line,
-                        col: 1,
-                    },
-                    e.message,
-                )
-                .with_hint("close the front matter with a line holding only `---`")],
+            return fm_error(
+                e,
+                Some("close the front matter with a line holding only `---`"),
             )
         }
     };
     let front_matter = match split.yaml.map(|y| frontmatter::parse(y, split.yaml_line)) {
         Some(Ok(fm)) => fm,
-        Some(Err(e)) => return fm_error(e),
+        Some(Err(e)) => return fm_error(e, None),
         None => frontmatter::FrontMatter::default(),
     };
     let mut diags: Vec<Diagnostic> = nul_diag.into_iter().collect();

@@ -6,7 +6,6 @@ mod common;
 use std::path::PathBuf;
 
 use errbook::build::{build, BuildOptions};
-use errbook::render::links::broken_links;
 
 fn opts(minify: bool) -> BuildOptions {
     BuildOptions {
@@ -64,17 +63,7 @@ fn default_site_builds_every_page_and_every_link_resolves() {
     }
     assert!(!tree.contains_key("sitemap.xml"), "no base_url, no sitemap");
     assert_eq!(report.stats.error_pages, 54);
-    let broken = broken_links(&as_files(&tree));
-    assert!(
-        broken.is_empty(),
-        "{} broken links:\n{}",
-        broken.len(),
-        broken
-            .iter()
-            .map(|b| b.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    common::assert_no_broken_links(&as_files(&tree));
     if let Ok(dump) = std::env::var("ERRBOOK_DUMP") {
         common::copy_dir(&out, &PathBuf::from(dump));
     }
@@ -204,7 +193,7 @@ fn locale_option_limits_the_build() {
         root.contains("url=en-US/index.html"),
         "the only locale is the default: {root}"
     );
-    assert!(broken_links(&as_files(&read_tree(&out))).is_empty());
+    common::assert_no_broken_links(&as_files(&read_tree(&out)));
 }
 
 #[test]

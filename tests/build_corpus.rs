@@ -4,7 +4,6 @@
 mod common;
 
 use errbook::build::{build, BuildOptions};
-use errbook::render::links::broken_links;
 
 #[test]
 fn corpus_builds_with_callouts_and_no_raw_docfx() {
@@ -73,6 +72,5 @@ fn corpus_builds_with_callouts_and_no_raw_docfx() {
     );
 
     let files = common::as_files(&common::read_tree(&out));
-    let broken = broken_links(&files);
-    assert!(broken.is_empty(), "{broken:?}");
+    common::assert_no_broken_links(&files);
 }

@@ -10,8 +10,6 @@ use std::path::Path;
 
 use errbook::build::{build, BuildOptions};
 use errbook::bundle::{bundle, BundleOptions};
-use errbook::render::links::broken_links;
-use errbook::render::OutputFile;
 use errbook::source::load_site;
 use errbook::translations::{report, GuideStatus};
 
@@ -24,21 +22,7 @@ fn l10n_site() -> tempfile::TempDir {
     dir
 }
 
-use common::{as_files, read_tree};
-
-fn assert_no_broken_links(files: &[OutputFile]) {
-    let broken = broken_links(files);
-    assert!(
-        broken.is_empty(),
-        "{} broken links:\n{}",
-        broken.len(),
-        broken
-            .iter()
-            .map(|b| b.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-}
+use common::{as_files, assert_no_broken_links, read_tree};
 
 fn page<'t>(tree: &'t BTreeMap<String, Vec<u8>>, path: &str) -> std::borrow::Cow<'t, str> {
     String::from_utf8_lossy(tree.get(path).unwrap_or_else(|| panic!("no page {path}")))

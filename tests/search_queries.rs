@@ -21,6 +21,19 @@ fn node_available() -> bool {
     ok
 }
 
+/// Runs `node` with these arguments, prints what it printed, and fails the test when it
+/// exits non-zero.
+fn run_node(args: &[&std::ffi::OsStr]) {
+    let out = Command::new("node").args(args).output().expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "node failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 struct Query {
     locale: String,
     guide: String,
@@ -132,20 +145,7 @@ console.log('MRR ' + mrr.toFixed(3) + ', ' + missing + ' not in top 5, query tim
   times[Math.floor(times.length / 2)].toFixed(2) + ' ms, max ' + times[times.length - 1].toFixed(2) + ' ms');
 if (missing || mrr < 0.9) process.exit(1);
 "#;
-    let out = Command::new("node")
-        .arg("-e")
-        .arg(script)
-        .arg(&js)
-        .arg(&spec)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "search queries failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_node(&["-e".as_ref(), script.as_ref(), js.as_ref(), spec.as_ref()]);
 }
 
 /// Index bytes beside the Markdown bytes of each locale of the default site. Set
@@ -245,22 +245,14 @@ for (const q of qs) {
 console.log(qs.length + ' queries, ' + loaded + ' shard loads, ' + bad + ' differ');
 process.exit(bad ? 1 : 0);
 "#;
-    let out = Command::new("node")
-        .arg("-e")
-        .arg(script)
-        .arg(&js)
-        .arg(&whole)
-        .arg(&sharded)
-        .arg(&spec)
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_node(&[
+        "-e".as_ref(),
+        script.as_ref(),
+        js.as_ref(),
+        whole.as_ref(),
+        sharded.as_ref(),
+        spec.as_ref(),
+    ]);
 }
 
 /// The browser half of search.js on a fake DOM (tests/fixtures/search/ui_smoke.js):
@@ -270,18 +262,12 @@ fn browser_ui_smoke_test() {
     if !node_available() {
         return;
     }
-    let out = Command::new("node")
-        .arg(common::fixture("search/ui_smoke.js"))
-        .arg(common::repo().join("themes/default/static/search.js"))
-        .output()
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_node(&[
+        common::fixture("search/ui_smoke.js").as_ref(),
+        common::repo()
+            .join("themes/default/static/search.js")
+            .as_ref(),
+    ]);
 }
 
 #[test]

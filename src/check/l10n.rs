@@ -212,12 +212,9 @@ fn compare_guide(src_tag: &str, src: &Guide, tr: &Guide) -> Vec<Diagnostic> {
             }
         }
     }
-    // Entries by id.
-    let s_entries = src.entries();
+    // Entries by id, as `compare` aligned them.
     let t_entries = tr.entries();
-    let s_ids: HashSet<&str> = s_entries.iter().map(|e| e.id.as_str()).collect();
-    let t_ids: HashSet<&str> = t_entries.iter().map(|e| e.id.as_str()).collect();
-    if s_ids.intersection(&t_ids).count() == 0 && !s_ids.is_empty() && !t_ids.is_empty() {
+    if cmp.aligned.is_empty() && !cmp.missing.is_empty() && !cmp.extra.is_empty() {
         out.push(
             Diagnostic::warning(
                 "l10n-missing-entry",
@@ -225,46 +222,44 @@ fn compare_guide(src_tag: &str, src: &Guide, tr: &Guide) -> Vec<Diagnostic> {
                 t_entries.first().map_or(start(tr), |e| e.pos),
                 format!(
                     "none of the {} entries match the {} entries of the source by id",
-                    t_ids.len(),
-                    s_ids.len()
+                    cmp.extra.len(),
+                    cmp.missing.len()
                 ),
             )
             .with_hint("entry ids come from `<a name>`, section anchors or codes: align those with the source"),
         );
         return out;
     }
-    for e in &s_entries {
-        if !t_ids.contains(e.id.as_str()) {
-            let pos = tr.section(&e.section).map_or(start(tr), |s| s.pos);
-            out.push(
-                Diagnostic::warning(
-                    "l10n-missing-entry",
-                    &tr.path,
-                    pos,
-                    format!(
-                        "entry `{}` of the source (line {}) is missing in the translation",
-                        e.id, e.pos.line
-                    ),
-                )
-                .with_hint("translate the row; an `<a name>` in the row pins its id"),
-            );
-        }
-    }
-    for e in &t_entries {
-        if !s_ids.contains(e.id.as_str()) {
-            out.push(
-                Diagnostic::warning(
-                    "l10n-extra-entry",
-                    &tr.path,
-                    e.pos,
-                    format!("entry `{}` is not in the source guide", e.id),
-                )
-                .with_len(super::row_head_len(tr, e.pos))
-                .with_hint(
-                    "remove the row, or add it to the source; ids must match across locales",
+    for id in &cmp.missing {
+        let Some(e) = src.entry(id) else { continue };
+        let pos = tr.section(&e.section).map_or(start(tr), |s| s.pos);
+        out.push(
+            Diagnostic::warning(
+                "l10n-missing-entry",
+                &tr.path,
+                pos,
+                format!(
+                    "entry `{}` of the source (line {}) is missing in the translation",
+                    e.id, e.pos.line
                 ),
-            );
-        }
+            )
+            .with_hint("translate the row; an `<a name>` in the row pins its id"),
+        );
+    }
+    for id in &cmp.extra {
+        let Some(e) = t_entries.iter().find(|e| &e.id == id) else {
+            continue;
+        };
+        out.push(
+            Diagnostic::warning(
+                "l10n-extra-entry",
+                &tr.path,
+                e.pos,
+                format!("entry `{}` is not in the source guide", e.id),
+            )
+            .with_len(super::row_head_len(tr, e.pos))
+            .with_hint("remove the row, or add it to the source; ids must match across locales"),
+        );
     }
     out
 }

@@ -115,27 +115,7 @@ fn has_scheme(u: &str) -> bool {
     }
 }
 
-/// `%20` → ` `; invalid escapes are kept as written.
-pub fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::percent::decode as percent_decode;
 
 /// `a/b/../c` → `a/c`, without touching the disk. `None` when it climbs above the start.
 fn normalize(p: &Path) -> Option<PathBuf> {

@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 use pulldown_cmark::BlockQuoteKind;
 use regex::Regex;
 
+use crate::percent::decode as percent_decode;
+
 static ATTR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"([A-Za-z][\w-]*)\s*=\s*"([^"]*)""#).unwrap());
 static BANG: LazyLock<Regex> =
@@ -159,24 +161,6 @@ pub fn resolve_relative(including: &Path, target: &str) -> Result<PathBuf, Inclu
         }
     }
     Ok(out)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

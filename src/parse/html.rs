@@ -136,16 +136,8 @@ pub fn balance(html: &str) -> Balanced {
         match stack.iter().rposition(|(n, _, _)| *n == name) {
             Some(k) => {
                 while stack.len() > k + 1 {
-                    let (n, at, implicit) = stack.pop().unwrap_or_default();
-                    if !implicit && !OPTIONAL_END.contains(&n.as_str()) {
-                        issues.push(TagIssue {
-                            len: n.len() + 2,
-                            tag: n.clone(),
-                            kind: HtmlIssueKind::Unclosed,
-                            offset: at,
-                        });
-                    }
-                    out.push_str(&format!("</{n}>"));
+                    let open = stack.pop().unwrap_or_default();
+                    close_element(open, &mut out, &mut issues);
                 }
                 stack.pop();
                 out.push_str(all.as_str());
@@ -163,16 +155,8 @@ pub fn balance(html: &str) -> Balanced {
         open_cont(&mut out, &mut stack, last);
     }
     out.push_str(rest);
-    while let Some((n, at, implicit)) = stack.pop() {
-        if !implicit && !OPTIONAL_END.contains(&n.as_str()) {
-            issues.push(TagIssue {
-                len: n.len() + 2,
-                tag: n.clone(),
-                kind: HtmlIssueKind::Unclosed,
-                offset: at,
-            });
-        }
-        out.push_str(&format!("</{n}>"));
+    while let Some(open) = stack.pop() {
+        close_element(open, &mut out, &mut issues);
     }
     issues.sort_by_key(|i| i.offset);
     Balanced { html: out, issues }
@@ -226,6 +210,24 @@ pub fn mask_non_tags(md: &str) -> String {
         i += 1;
     }
     String::from_utf8(out).unwrap_or_else(|_| md.to_owned())
+}
+
+/// Closes an element the author left open, reporting it unless HTML lets its end tag
+/// be left out (or errbook opened it).
+fn close_element(
+    (name, at, implicit): (String, usize, bool),
+    out: &mut String,
+    issues: &mut Vec<TagIssue>,
+) {
+    if !implicit && !OPTIONAL_END.contains(&name.as_str()) {
+        issues.push(TagIssue {
+            len: name.len() + 2,
+            tag: name.clone(),
+            kind: HtmlIssueKind::Unclosed,
+            offset: at,
+        });
+    }
+    out.push_str(&format!("</{name}>"));
 }
 
 /// Anchor names declared by `<a name="…">` or `<a id="…">` in raw HTML.

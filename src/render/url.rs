@@ -4,21 +4,8 @@
 //! `file://` and under any sub-path of any server. Entry ids and guide slugs may be
 //! non-ASCII: files keep the name as is, hrefs carry it percent-encoded.
 
-/// Percent-encodes one path segment or fragment: everything but RFC 3986 unreserved
-/// ASCII is encoded, byte by byte in UTF-8.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 pub use crate::names::file_stem;
+pub use crate::percent::encode_segment as encode;
 
 /// `../` repeated `depth` times: the way from a page `depth` folders deep to the output root.
 pub fn up(depth: usize) -> String {

@@ -11,7 +11,7 @@ mod compact;
 pub mod lang;
 pub mod tokenize;
 
-use std::fmt::Write as _;
+pub use crate::percent::encode_segment;
 
 use serde::Serialize;
 
@@ -221,20 +221,6 @@ fn clip(text: &str, max: usize) -> String {
         }
         out.push_str(word);
         n += len;
-    }
-    out
-}
-
-/// Percent-encodes one URL path segment: everything but `A-Z a-z 0-9 - . _ ~`, as UTF-8
-/// bytes. `search.js` has the same function (`encodeSegment`).
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
     }
     out
 }

@@ -78,3 +78,18 @@ pub fn as_files(tree: &BTreeMap<String, Vec<u8>>) -> Vec<errbook::render::Output
         })
         .collect()
 }
+
+/// Fails with the list of links in `files` that do not resolve to a file of the output.
+pub fn assert_no_broken_links(files: &[errbook::render::OutputFile]) {
+    let broken = errbook::render::links::broken_links(files);
+    assert!(
+        broken.is_empty(),
+        "{} broken links:\n{}",
+        broken.len(),
+        broken
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
