@@ -23,4 +23,7 @@ pub use error::{Error, Result};
 pub mod export;
 pub mod lookup;
 pub mod parse;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
+pub mod watch;
