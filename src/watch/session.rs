@@ -92,6 +92,8 @@ struct Good {
     /// Loader findings (front matter warnings…) by guide path, and those of site.yaml.
     load_diags: HashMap<PathBuf, Vec<Diagnostic>>,
     config_diags: Vec<Diagnostic>,
+    /// Check findings of each guide (before the severity policy), by guide path.
+    findings: HashMap<PathBuf, Vec<Diagnostic>>,
     files: BTreeMap<String, Bytes>,
 }
 
@@ -219,7 +221,8 @@ impl Session {
             }
         }
         clock.lap("load");
-        let diagnostics = self.check(&site, &load_diags, &config_diags)?;
+        let findings = all_findings(&site);
+        let diagnostics = self.check(&site, &load_diags, &config_diags, &findings)?;
         clock.lap("check");
         let theme = Theme::load(&self.root, &site.config.theme)?;
         let renderer = Renderer::new(&site, &theme, self.render_options())?;
@@ -236,6 +239,7 @@ impl Session {
             theme,
             load_diags,
             config_diags,
+            findings,
             files: new,
         });
         clock.lap("diff");
@@ -262,10 +266,12 @@ impl Session {
         site: &Site,
         load_diags: &HashMap<PathBuf, Vec<Diagnostic>>,
         config_diags: &[Diagnostic],
+        findings: &HashMap<PathBuf, Vec<Diagnostic>>,
     ) -> Result<Vec<Diagnostic>> {
         let mut found: Vec<Diagnostic> = config_diags.to_vec();
         found.extend(load_diags.values().flatten().cloned());
-        found.extend(crate::check::raw_findings(site));
+        found.extend(findings.values().flatten().cloned());
+        found.extend(crate::check::l10n::check_site(site));
         let diags = crate::check::apply_policy(&site.config, self.opts.deny_warnings, found);
         if diag::has_errors(&diags) {
             return Err(Error::Input(diags));
@@ -301,9 +307,17 @@ impl Session {
     ) -> Result<(Vec<String>, Vec<String>, usize, Vec<Diagnostic>)> {
         let undo = self.apply_guides(good, plan)?;
         clock.lap("load");
-        let diagnostics = match self.check(&good.site, &good.load_diags, &good.config_diags) {
+        let old_findings = refresh_findings(good, &undo);
+        let checked = self.check(
+            &good.site,
+            &good.load_diags,
+            &good.config_diags,
+            &good.findings,
+        );
+        let diagnostics = match checked {
             Ok(d) => d,
             Err(e) => {
+                restore_findings(good, &undo, old_findings);
                 undo.revert(good);
                 return Err(e);
             }
@@ -312,6 +326,7 @@ impl Session {
         let theme = match Theme::load(&self.root, &good.site.config.theme) {
             Ok(t) => t,
             Err(e) => {
+                restore_findings(good, &undo, old_findings);
                 undo.revert(good);
                 return Err(e);
             }
@@ -326,6 +341,7 @@ impl Session {
         let files = match rendered {
             Ok(f) => f,
             Err(e) => {
+                restore_findings(good, &undo, old_findings);
                 undo.revert(good);
                 return Err(e);
             }
@@ -366,9 +382,17 @@ impl Session {
     ) -> Result<(Vec<String>, Vec<String>, usize, Vec<Diagnostic>)> {
         let undo = self.apply_guides(good, plan)?;
         clock.lap("load");
-        let diagnostics = match self.check(&good.site, &good.load_diags, &good.config_diags) {
+        let old_findings = refresh_findings(good, &undo);
+        let checked = self.check(
+            &good.site,
+            &good.load_diags,
+            &good.config_diags,
+            &good.findings,
+        );
+        let diagnostics = match checked {
             Ok(d) => d,
             Err(e) => {
+                restore_findings(good, &undo, old_findings);
                 undo.revert(good);
                 return Err(e);
             }
@@ -384,6 +408,7 @@ impl Session {
         let update = match result {
             Ok(u) => u,
             Err(e) => {
+                restore_findings(good, &undo, old_findings);
                 undo.revert(good);
                 return Err(e);
             }
@@ -487,6 +512,70 @@ impl Session {
         }
         Ok(undo)
     }
+}
+
+/// Check findings of every guide, by path.
+fn all_findings(site: &Site) -> HashMap<PathBuf, Vec<Diagnostic>> {
+    let pairs: Vec<(&str, &Guide)> = site
+        .locales
+        .iter()
+        .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
+        .collect();
+    pairs
+        .par_iter()
+        .map(|(tag, g)| (g.path.clone(), crate::check::guide_findings(site, tag, g)))
+        .collect()
+}
+
+/// Re-checks the swapped guides and every guide that links to one of them (a link's
+/// anchor may have appeared or vanished). Returns the replaced findings, to put back
+/// if the rebuild fails.
+fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnostic>)> {
+    let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
+    let slugs: Vec<&str> = undo
+        .changes
+        .iter()
+        .flat_map(|s| s.slugs.iter().map(String::as_str))
+        .collect();
+    let site = &good.site;
+    let todo: Vec<(&str, &Guide)> = site
+        .locales
+        .iter()
+        .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
+        .filter(|(_, g)| {
+            changed.contains(g.path.as_path())
+                || g.links
+                    .iter()
+                    .any(|link| slugs.iter().any(|s| link.url.contains(s)))
+        })
+        .collect();
+    let fresh: Vec<(PathBuf, Vec<Diagnostic>)> = todo
+        .par_iter()
+        .map(|(tag, g)| (g.path.clone(), crate::check::guide_findings(site, tag, g)))
+        .collect();
+    let mut old = Vec::new();
+    // Guides that no longer parse or were deleted lose their findings.
+    for p in &changed {
+        if let Some(f) = good.findings.remove(*p) {
+            old.push((p.to_path_buf(), f));
+        }
+    }
+    for (p, f) in fresh {
+        if let Some(prev) = good.findings.insert(p.clone(), f) {
+            if !changed.contains(p.as_path()) {
+                old.push((p, prev));
+            }
+        }
+    }
+    old
+}
+
+/// Puts back the findings [`refresh_findings`] replaced.
+fn restore_findings(good: &mut Good, undo: &Undo, old: Vec<(PathBuf, Vec<Diagnostic>)>) {
+    for s in &undo.changes {
+        good.findings.remove(&s.path);
+    }
+    good.findings.extend(old);
 }
 
 /// A guide swapped into the model, with what was there before.
@@ -600,6 +689,20 @@ fn render_guides(
             index.locales[li].tag, index.locales[li].codes[ci].stem
         )
     };
+    // Codes that appeared in or vanished from a changed locale: the language switcher of
+    // that code's page in the other locales points elsewhere now.
+    let mut toggled: HashSet<String> = HashSet::new();
+    for &li in &changed_locales {
+        let l = &index.locales[li];
+        let prefix = format!("{}/codes/", l.tag);
+        let before: HashSet<&str> = old_files
+            .keys()
+            .filter_map(|p| p.strip_prefix(prefix.as_str())?.strip_suffix(".html"))
+            .filter(|stem| *stem != "index" && !stem.contains('/'))
+            .collect();
+        let after: HashSet<&str> = l.codes.iter().map(|c| c.stem.as_str()).collect();
+        toggled.extend(before.symmetric_difference(&after).map(|s| (*s).to_owned()));
+    }
     let selected: Vec<Job> = jobs
         .iter()
         .copied()
@@ -612,6 +715,9 @@ fn render_guides(
             // Every locale: the language switcher and "in other languages" link here.
             Job::Guide { locale, guide } | Job::Entry { locale, guide, .. } => {
                 is_changed_slug(locale, guide)
+            }
+            Job::Code { locale, code } if !changed_locales.contains(&locale) => {
+                toggled.contains(&index.locales[locale].codes[code].stem)
             }
             Job::Code { locale, code } => {
                 changed_locales.contains(&locale)
@@ -734,15 +840,164 @@ fn finish(
     }
 }
 
-fn failed(mut diagnostics: Vec<Diagnostic>) -> Failed {
-    // Errors first, then warnings, each in file order.
-    diagnostics.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| (&a.file, a.pos).cmp(&(&b.file, b.pos)))
-    });
+fn failed(diagnostics: Vec<Diagnostic>) -> Failed {
+    // Only the errors: warnings of a broken state (a translation that lost its source
+    // guide while that guide does not parse) are noise until it builds again.
+    let message = crate::check::report::summary(&diagnostics);
+    let diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .collect();
     Failed {
-        message: crate::check::report::summary(&diagnostics),
+        message,
         diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUIDE: &str = "source/ko-KR/backup-azure-mabs-troubleshoot.md";
+
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("source");
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.expect("walk");
+            let rel = entry.path().strip_prefix(&from).expect("prefix");
+            let to = dir.path().join("source").join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &to).expect("copy");
+            }
+        }
+        dir
+    }
+
+    fn guide_plan() -> Plan {
+        let mut plan = Plan::default();
+        plan.add(super::super::Change::Guide {
+            locale: "ko-KR".into(),
+            path: GUIDE.split('/').collect(),
+        });
+        plan
+    }
+
+    fn opts() -> SessionOptions {
+        SessionOptions {
+            minify: false,
+            ..SessionOptions::default()
+        }
+    }
+
+    /// The incremental result must be exactly what a full build makes of the new sources.
+    #[test]
+    fn incremental_equals_full() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        // A new title, and one table row fewer (its error page and codes go away).
+        let row = text
+            .lines()
+            .find(|l| l.contains("0x29834"))
+            .expect("a row with a code")
+            .to_owned();
+        let edited = text
+            .replacen(
+                "title: Azure Backup Server",
+                "title: 편집된 Azure Backup Server",
+                1,
+            )
+            .replacen(&format!("{row}\n"), "", 1);
+        std::fs::write(&path, edited).expect("write");
+        let r = s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        assert_eq!(r.scope, Scope::Guides(1));
+        assert!(!r.changed.is_empty());
+        assert!(
+            r.removed.iter().any(|p| p.contains("0x29834")),
+            "{:?}",
+            r.removed
+        );
+        assert_same_as_full(&s, root);
+    }
+
+    fn assert_same_as_full(s: &Session, root: &Path) {
+        let mut fresh = Session::new(root, opts());
+        fresh.rebuild(&Plan::full()).expect("io").expect("full");
+        let a = s.files().expect("files");
+        let b = fresh.files().expect("files");
+        let keys_a: Vec<&String> = a.keys().collect();
+        let keys_b: Vec<&String> = b.keys().collect();
+        assert_eq!(keys_a, keys_b);
+        for (p, bytes) in b {
+            assert!(a[p][..] == bytes[..], "{p} differs from a full build");
+        }
+    }
+
+    #[test]
+    fn new_and_deleted_guides_equal_full() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
+        let new_rel = "source/ko-KR/second-guide.md";
+        std::fs::write(
+            root.join(new_rel),
+            text.replacen("title: ", "title: 두 번째 ", 1),
+        )
+        .expect("write");
+        let mut plan = Plan::default();
+        plan.add(super::super::Change::Guide {
+            locale: "ko-KR".into(),
+            path: new_rel.split('/').collect(),
+        });
+        s.rebuild(&plan).expect("io").expect("added");
+        assert!(s
+            .files()
+            .expect("files")
+            .contains_key("ko-KR/second-guide/index.html"));
+        assert_same_as_full(&s, root);
+        std::fs::remove_file(root.join(new_rel)).expect("delete");
+        let r = s.rebuild(&plan).expect("io").expect("deleted");
+        assert!(r
+            .removed
+            .contains(&"ko-KR/second-guide/index.html".to_owned()));
+        assert_same_as_full(&s, root);
+    }
+
+    #[test]
+    fn a_broken_edit_keeps_the_site_and_is_retried() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let before = s.files().expect("files").clone();
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replacen("title: ", "title: [broken ", 1)).expect("write");
+        let failed = s.rebuild(&guide_plan()).expect("io").expect_err("broken");
+        assert!(failed
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == crate::diag::Severity::Error));
+        assert!(failed
+            .diagnostics
+            .iter()
+            .any(|d| d.file == Path::new(GUIDE)));
+        assert!(s.is_broken());
+        assert_eq!(s.files().expect("files").len(), before.len());
+        // The fix arrives with an unrelated change: the pending guide is rebuilt too.
+        std::fs::write(&path, text.replacen("title: ", "title: FIXED ", 1)).expect("write");
+        let r = s.rebuild(&Plan::default()).expect("io").expect("fixed");
+        assert!(!s.is_broken());
+        assert!(r.changed.iter().any(|p| p.starts_with("ko-KR/")));
+        let page = &s.files().expect("files")["ko-KR/backup-azure-mabs-troubleshoot/index.html"];
+        assert!(String::from_utf8_lossy(page).contains("FIXED"));
     }
 }
