@@ -424,18 +424,15 @@ fn events(shared: &Arc<Shared>) -> Sse<impl Stream<Item = std::result::Result<Ev
     });
     let rest = stream::unfold(rx, |rx| async move {
         let mut rx = rx?;
-        loop {
-            match rx.recv().await {
-                Ok((name, data)) => {
-                    return Some((Ok(Event::default().event(name).data(data)), Some(rx)));
-                }
-                // Too far behind: a reload catches up.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("reload").data("{}")), Some(rx)));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+        let event = match rx.recv().await {
+            Ok((name, data)) => Event::default().event(name).data(data),
+            // Too far behind: a reload catches up.
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                Event::default().event("reload").data("{}")
             }
-        }
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(event), Some(rx)))
     });
     Sse::new(first.chain(rest)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

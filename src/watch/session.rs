@@ -97,6 +97,9 @@ struct Good {
     files: BTreeMap<String, Bytes>,
 }
 
+/// What a rebuild made: changed paths, removed paths, files rendered, findings.
+type Parts = (Vec<String>, Vec<String>, usize, Vec<Diagnostic>);
+
 /// The incremental rebuild state of one site.
 pub struct Session {
     root: PathBuf,
@@ -299,12 +302,7 @@ impl Session {
         ))
     }
 
-    fn rerender_in(
-        &self,
-        good: &mut Good,
-        plan: &Plan,
-        clock: &mut Clock,
-    ) -> Result<(Vec<String>, Vec<String>, usize, Vec<Diagnostic>)> {
+    fn rerender_in(&self, good: &mut Good, plan: &Plan, clock: &mut Clock) -> Result<Parts> {
         let undo = self.apply_guides(good, plan)?;
         clock.lap("load");
         let old_findings = refresh_findings(good, &undo);
@@ -374,12 +372,7 @@ impl Session {
         ))
     }
 
-    fn guides_in(
-        &self,
-        good: &mut Good,
-        plan: &Plan,
-        clock: &mut Clock,
-    ) -> Result<(Vec<String>, Vec<String>, usize, Vec<Diagnostic>)> {
+    fn guides_in(&self, good: &mut Good, plan: &Plan, clock: &mut Clock) -> Result<Parts> {
         let undo = self.apply_guides(good, plan)?;
         clock.lap("load");
         let old_findings = refresh_findings(good, &undo);
