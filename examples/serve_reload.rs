@@ -1,7 +1,8 @@
 //! Benchmark: edit → reload message latency of `errbook serve` (not a test).
 //!
 //! Starts the given errbook binary with `serve --port 0` on a site, subscribes to the
-//! live-reload stream, then saves one guide `--runs` times (changing its title) and
+//! live-reload stream, then saves one guide `--runs` times (changing its title, `--gap`
+//! ms apart, default 150) and
 //! times each save until its `reload` event arrives. Prints median, p95 and max, and
 //! the server's own rebuild lines (`-v` phases) for the first and last runs.
 //!
@@ -23,6 +24,7 @@ struct Args {
     root: PathBuf,
     guide: String,
     runs: usize,
+    gap: u64,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -30,6 +32,7 @@ fn parse_args() -> Result<Args, String> {
     let mut root = None;
     let mut guide = None;
     let mut runs = 40;
+    let mut gap = 150;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = || it.next().ok_or(format!("{a} needs a value"));
@@ -38,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
             "--root" => root = Some(PathBuf::from(val()?)),
             "--guide" => guide = Some(val()?),
             "--runs" => runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--gap" => gap = val()?.parse().map_err(|e| format!("--gap: {e}"))?,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -46,6 +50,7 @@ fn parse_args() -> Result<Args, String> {
         root: root.ok_or("--root is required")?,
         guide: guide.ok_or("--guide is required")?,
         runs,
+        gap,
     })
 }
 
@@ -103,9 +108,10 @@ fn run(args: &Args, lines: &mpsc::Receiver<String>) -> Result<(), String> {
     let mut times = Vec::new();
     let mut rebuild_lines = Vec::new();
     for i in 0..args.runs {
-        // Let the previous rebuild settle, as between two saves of an author.
-        std::thread::sleep(Duration::from_millis(150));
+        // Pause between saves (`--gap`, ms), as an author does.
+        std::thread::sleep(Duration::from_millis(args.gap));
         while lines.try_recv().is_ok() {}
+        drain(&mut events)?;
         let text = retitle(&original, &format!("BENCH-{i}"));
         let t0 = Instant::now();
         std::fs::write(&guide, text).map_err(|e| format!("write guide: {e}"))?;
@@ -164,6 +170,24 @@ fn connect(port: u16) -> Result<BufReader<TcpStream>, String> {
     let mut r = BufReader::new(s);
     wait_event(&mut r, "hello")?;
     Ok(r)
+}
+
+/// Skips events already sent (a second rebuild of the previous save).
+fn drain(r: &mut BufReader<TcpStream>) -> Result<(), String> {
+    r.get_ref()
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .map_err(|e| e.to_string())?;
+    loop {
+        let mut line = String::new();
+        match r.read_line(&mut line) {
+            Ok(0) => return Err("the event stream ended".into()),
+            Ok(_) => continue,
+            Err(_) => break,
+        }
+    }
+    r.get_ref()
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(|e| e.to_string())
 }
 
 fn wait_event(r: &mut BufReader<TcpStream>, name: &str) -> Result<(), String> {

@@ -150,6 +150,7 @@ fn print_report(global: &Global, diags: &[Diagnostic]) {
 /// Prints what the rebuild loop reports (serve and watch).
 struct LoopPrinter<'g> {
     global: &'g Global,
+    #[cfg_attr(not(feature = "serve"), allow(dead_code))]
     open: bool,
     last_warnings: Vec<Diagnostic>,
 }
@@ -178,7 +179,8 @@ impl LoopPrinter<'_> {
             }
             Note::Rebuilt { rebuilt, published } => {
                 let warnings: Vec<Diagnostic> = rebuilt.diagnostics.clone();
-                if warnings != self.last_warnings {
+                let search_only = matches!(rebuilt.scope, Scope::Search);
+                if !search_only && warnings != self.last_warnings {
                     print_report(g, &warnings);
                     self.last_warnings = warnings;
                 }
@@ -190,6 +192,7 @@ impl LoopPrinter<'_> {
                     Scope::Render => "rendered the site again".to_owned(),
                     Scope::Guides(1) => "rebuilt 1 guide".to_owned(),
                     Scope::Guides(n) => format!("rebuilt {n} guides"),
+                    Scope::Search => "updated the search index".to_owned(),
                 };
                 let mut line = format!(
                     "{what} in {} ms: {} of {} files changed",
@@ -237,6 +240,7 @@ fn session_options(g: &Global, no_minify: bool) -> errbook::watch::SessionOption
         locales: g.locales.clone(),
         minify: !no_minify,
         deny_warnings: false,
+        defer_search: false,
     }
 }
 

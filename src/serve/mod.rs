@@ -138,7 +138,13 @@ pub fn run_serve(
 ) -> Result<()> {
     let root = watch::canonical_root(root)?;
     let locales = opts.locales.clone();
-    let mut session = Session::new(&root, opts);
+    let mut session = Session::new(
+        &root,
+        SessionOptions {
+            defer_search: true,
+            ..opts
+        },
+    );
     let mut watcher = SourceWatcher::new(&root, args.poll, inbox)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -187,14 +193,26 @@ pub fn run_serve(
         &locales,
         &mut |session, outcome| {
             match outcome {
-                Ok(rebuilt) => {
-                    memo.clear();
-                    let generation = update(&shared, session, &rebuilt);
-                    let msg = serde_json::json!({
-                        "generation": generation,
-                        "changed": rebuilt.changed.iter().take(50).collect::<Vec<_>>(),
+                Ok(rebuilt) if rebuilt.scope == watch::Scope::Search => {
+                    // The pages are up to date already: no reload for the index.
+                    update(&shared, session, &rebuilt, false);
+                    report(Note::Rebuilt {
+                        rebuilt: &rebuilt,
+                        published: None,
                     });
-                    shared.send("reload", msg.to_string());
+                }
+                Ok(rebuilt) => {
+                    // Nothing to show (a save of the same text), unless an overlay must go.
+                    let was_broken = memo.clear();
+                    let nothing = rebuilt.changed.is_empty() && rebuilt.removed.is_empty();
+                    if !nothing || was_broken || !announced {
+                        let generation = update(&shared, session, &rebuilt, true);
+                        let msg = serde_json::json!({
+                            "generation": generation,
+                            "changed": rebuilt.changed.iter().take(50).collect::<Vec<_>>(),
+                        });
+                        shared.send("reload", msg.to_string());
+                    }
                     report(Note::Rebuilt {
                         rebuilt: &rebuilt,
                         published: None,
@@ -283,11 +301,13 @@ async fn bind(ip: IpAddr, port: u16) -> Result<tokio::net::TcpListener> {
 }
 
 /// Applies a good rebuild to what is served; returns the new generation.
-fn update(shared: &Shared, session: &Session, rebuilt: &watch::Rebuilt) -> u64 {
+fn update(shared: &Shared, session: &Session, rebuilt: &watch::Rebuilt, bump: bool) -> u64 {
     let Ok(mut s) = shared.served.write() else {
         return 0;
     };
-    s.errors = None;
+    if bump {
+        s.errors = None;
+    }
     if let Some(files) = session.files() {
         for p in &rebuilt.removed {
             s.files.remove(p);
@@ -310,7 +330,9 @@ fn update(shared: &Shared, session: &Session, rebuilt: &watch::Rebuilt) -> u64 {
             s.dirs = dirs;
         }
     }
-    s.generation += 1;
+    if bump {
+        s.generation += 1;
+    }
     s.generation
 }
 

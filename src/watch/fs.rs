@@ -89,6 +89,8 @@ pub struct SourceWatcher {
     debouncer: AnyDebouncer,
     inbox: Inbox,
     watching_themes: bool,
+    /// A message taken by [`SourceWatcher::has_pending`], handed out next.
+    stash: Option<Msg>,
 }
 
 impl SourceWatcher {
@@ -130,6 +132,7 @@ impl SourceWatcher {
             debouncer,
             inbox,
             watching_themes: false,
+            stash: None,
         };
         w.debouncer
             .watch(root, RecursiveMode::NonRecursive)
@@ -157,7 +160,10 @@ impl SourceWatcher {
     /// Waits for the next batch of changes; `None` once stopped. Everything already
     /// queued is merged into one batch, so a burst of saves is one rebuild.
     pub fn next_batch(&mut self) -> Option<Batch> {
-        let first = self.inbox.rx.recv().ok()?;
+        let first = match self.stash.take() {
+            Some(m) => m,
+            None => self.inbox.rx.recv().ok()?,
+        };
         let mut batch = Batch::default();
         if !self.absorb(first, &mut batch) {
             return None;
@@ -169,6 +175,20 @@ impl SourceWatcher {
         }
         self.rewatch(&batch);
         Some(batch)
+    }
+
+    /// Whether a message (a change or Stop) waits, without waiting for one.
+    pub fn has_pending(&mut self) -> bool {
+        if self.stash.is_some() {
+            return true;
+        }
+        match self.inbox.rx.try_recv() {
+            Ok(m) => {
+                self.stash = Some(m);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Adds a message to a batch; `false` on Stop.

@@ -63,7 +63,15 @@ pub fn run_loop(
 ) -> Result<()> {
     let first = session.rebuild(&Plan::full())?;
     on(session, first);
-    while let Some(batch) = watcher.next_batch() {
+    loop {
+        // Deferred search indexes are built when no change waits.
+        if session.search_due() && !watcher.has_pending() {
+            let r = session.finish_search();
+            on(session, Ok(r));
+        }
+        let Some(batch) = watcher.next_batch() else {
+            break;
+        };
         let plan = if batch.rescan {
             Plan::full()
         } else {
@@ -94,8 +102,9 @@ impl FailureMemo {
         self.0 = Some(f.clone());
         same
     }
-    pub fn clear(&mut self) {
-        self.0 = None;
+    /// Forgets the last failure; whether there was one.
+    pub fn clear(&mut self) -> bool {
+        self.0.take().is_some()
     }
 }
 

@@ -34,6 +34,9 @@ pub struct SessionOptions {
     pub locales: Vec<String>,
     pub minify: bool,
     pub deny_warnings: bool,
+    /// After a guide edit, leave the locale's search index for [`Session::finish_search`]
+    /// (`serve`: pages reload first, the index follows when no change waits).
+    pub defer_search: bool,
 }
 
 impl Default for SessionOptions {
@@ -42,6 +45,7 @@ impl Default for SessionOptions {
             locales: Vec::new(),
             minify: true,
             deny_warnings: false,
+            defer_search: false,
         }
     }
 }
@@ -55,6 +59,8 @@ pub enum Scope {
     Render,
     /// Re-parsed this many guides and rendered the pages that show them.
     Guides(usize),
+    /// Rebuilt the search indexes a guide edit left for later.
+    Search,
 }
 
 /// What a good rebuild did.
@@ -107,6 +113,8 @@ pub struct Session {
     good: Option<Good>,
     /// Changes not yet in a good build.
     pending: Plan,
+    /// Locales whose search index is behind their pages (`defer_search`).
+    search_due: BTreeSet<String>,
 }
 
 /// Times phases of a rebuild.
@@ -139,6 +147,7 @@ impl Session {
             opts,
             good: None,
             pending: Plan::full(),
+            search_due: BTreeSet::new(),
         }
     }
 
@@ -199,6 +208,53 @@ impl Session {
         Ok(outcome)
     }
 
+    /// Whether a search index waits for [`Session::finish_search`].
+    pub fn search_due(&self) -> bool {
+        !self.search_due.is_empty()
+    }
+
+    /// Builds the search indexes that guide edits left behind (see
+    /// [`SessionOptions::defer_search`]).
+    pub fn finish_search(&mut self) -> Rebuilt {
+        let mut clock = Clock::new();
+        let due = std::mem::take(&mut self.search_due);
+        let mut changed = Vec::new();
+        let mut removed = Vec::new();
+        let mut rendered = 0;
+        if let Some(good) = self.good.as_mut() {
+            let locales: Vec<&crate::model::Locale> = good
+                .site
+                .locales
+                .iter()
+                .filter(|l| due.contains(&l.tag))
+                .collect();
+            let files: Vec<OutputFile> = locales
+                .par_iter()
+                .flat_map_iter(|l| search_files(l))
+                .collect();
+            rendered = files.len();
+            let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+            for f in files {
+                if good.files.get(&f.path).is_none_or(|o| o[..] != f.bytes[..]) {
+                    changed.push(f.path.clone());
+                    good.files.insert(f.path, Bytes::from(f.bytes));
+                }
+            }
+            let stale: Vec<String> = good
+                .files
+                .keys()
+                .filter(|p| !new.contains(*p) && due.iter().any(|t| is_search_file(p, t)))
+                .cloned()
+                .collect();
+            for p in stale {
+                good.files.remove(&p);
+                removed.push(p);
+            }
+        }
+        clock.lap("search");
+        finish(clock, Scope::Search, changed, removed, rendered, Vec::new())
+    }
+
     fn load_options(&self) -> LoadOptions {
         LoadOptions {
             locales: self.opts.locales.clone(),
@@ -234,6 +290,7 @@ impl Session {
         files.extend(renderer.assets()?);
         clock.lap("render");
         drop(renderer);
+        self.search_due.clear();
         let old = self.good.take().map(|g| g.files).unwrap_or_default();
         let (new, changed, removed) = replace_all(&old, files);
         let rendered = new.len();
@@ -291,6 +348,9 @@ impl Session {
         };
         let result = self.rerender_in(&mut good, plan, &mut clock);
         self.good = Some(good);
+        if result.is_ok() {
+            self.search_due.clear();
+        }
         let (changed, removed, rendered, diagnostics) = result?;
         Ok(finish(
             clock,
@@ -359,8 +419,12 @@ impl Session {
         let Some(mut good) = self.good.take() else {
             return self.full();
         };
-        let result = self.guides_in(&mut good, plan, &mut clock);
+        let mut deferred = Vec::new();
+        let result = self.guides_in(&mut good, plan, &mut clock, &mut deferred);
         self.good = Some(good);
+        if result.is_ok() {
+            self.search_due.extend(deferred);
+        }
         let (changed, removed, rendered, diagnostics) = result?;
         Ok(finish(
             clock,
@@ -372,7 +436,13 @@ impl Session {
         ))
     }
 
-    fn guides_in(&self, good: &mut Good, plan: &Plan, clock: &mut Clock) -> Result<Parts> {
+    fn guides_in(
+        &self,
+        good: &mut Good,
+        plan: &Plan,
+        clock: &mut Clock,
+        deferred: &mut Vec<String>,
+    ) -> Result<Parts> {
         let undo = self.apply_guides(good, plan)?;
         clock.lap("load");
         let old_findings = refresh_findings(good, &undo);
@@ -397,8 +467,10 @@ impl Session {
             self.render_options(),
             &undo,
             &good.files,
+            self.opts.defer_search,
+            clock,
         );
-        let update = match result {
+        let mut update = match result {
             Ok(u) => u,
             Err(e) => {
                 restore_findings(good, &undo, old_findings);
@@ -407,6 +479,7 @@ impl Session {
             }
         };
         clock.lap("render");
+        deferred.extend(std::mem::take(&mut update.deferred));
         let mut changed = Vec::new();
         let rendered = update.files.len();
         for f in update.files {
@@ -626,6 +699,27 @@ impl Undo {
 struct Update {
     files: Vec<OutputFile>,
     removed: Vec<String>,
+    /// Locales whose search index was left for later.
+    deferred: Vec<String>,
+}
+
+/// A locale's search index files, by output path.
+fn search_files(l: &crate::model::Locale) -> Vec<OutputFile> {
+    crate::search::build_locale_index(l)
+        .files()
+        .into_iter()
+        .map(|f| OutputFile {
+            path: format!("{}/{}", l.tag, f.name),
+            bytes: f.content.into_bytes(),
+        })
+        .collect()
+}
+
+/// `ko-KR/search-index.js` and its shards.
+fn is_search_file(path: &str, tag: &str) -> bool {
+    path.strip_prefix(tag)
+        .and_then(|r| r.strip_prefix('/'))
+        .is_some_and(|r| r.starts_with("search-index") && r.ends_with(".js"))
 }
 
 /// Renders the pages that can show the swapped guides (see the module comment).
@@ -635,8 +729,11 @@ fn render_guides(
     opts: RenderOptions,
     undo: &Undo,
     old_files: &BTreeMap<String, Bytes>,
+    defer_search: bool,
+    clock: &mut Clock,
 ) -> Result<Update> {
     let renderer = Renderer::new(site, theme, opts)?;
+    clock.lap("index");
     let jobs = renderer.jobs();
     if undo.structural {
         let mut files = render_jobs(&renderer, &jobs)?;
@@ -647,7 +744,11 @@ fn render_guides(
             .filter(|p| !new.contains(p.as_str()))
             .cloned()
             .collect();
-        return Ok(Update { files, removed });
+        return Ok(Update {
+            files,
+            removed,
+            deferred: Vec::new(),
+        });
     }
     let index = renderer.index();
     let changed_locales: BTreeSet<usize> = undo.changes.iter().map(|s| s.locale).collect();
@@ -722,24 +823,27 @@ fn render_guides(
             }
         })
         .collect();
+    clock.lap("select");
     let mut files = render_jobs(&renderer, &selected)?;
-    // Search indexes of the changed locales.
-    let search: Vec<OutputFile> = index
-        .locales
-        .par_iter()
-        .enumerate()
-        .filter(|(li, _)| changed_locales.contains(li))
-        .flat_map_iter(|(_, l)| {
-            crate::search::build_locale_index(l.locale)
-                .files()
-                .into_iter()
-                .map(|f| OutputFile {
-                    path: format!("{}/{}", l.tag, f.name),
-                    bytes: f.content.into_bytes(),
-                })
-        })
-        .collect();
-    files.extend(search);
+    clock.lap("pages");
+    // Search indexes of the changed locales, unless left for later.
+    let deferred: Vec<String> = if defer_search {
+        changed_locales
+            .iter()
+            .map(|&li| index.locales[li].tag.to_owned())
+            .collect()
+    } else {
+        let search: Vec<OutputFile> = index
+            .locales
+            .par_iter()
+            .enumerate()
+            .filter(|(li, _)| changed_locales.contains(li))
+            .flat_map_iter(|(_, l)| search_files(l.locale))
+            .collect();
+        files.extend(search);
+        Vec::new()
+    };
+    clock.lap("search");
 
     // Files that may have stopped existing: pages of the changed guides, code pages and
     // search shards of the changed locales.
@@ -773,14 +877,20 @@ fn render_guides(
                             && r.ends_with(".html")
                             && r != "codes/index.html"
                             && !all_code_pages.contains(p.as_str()))
-                            || (r.starts_with("search-index") && r.ends_with(".js"))
+                            || (!defer_search
+                                && r.starts_with("search-index")
+                                && r.ends_with(".js"))
                     })
             });
             in_guide || locale_file
         })
         .cloned()
         .collect();
-    Ok(Update { files, removed })
+    Ok(Update {
+        files,
+        removed,
+        deferred,
+    })
 }
 
 fn render_jobs(renderer: &Renderer<'_>, jobs: &[Job]) -> Result<Vec<OutputFile>> {
