@@ -53,6 +53,7 @@ pub struct EntryOut<'a> {
     pub cause_html: Option<&'a str>,
     pub resolution: &'a str,
     pub resolution_html: &'a str,
+    pub severity: Option<&'a str>,
     pub steps: &'a [String],
     pub codes: Vec<CodeOut<'a>>,
     pub variants: Vec<VariantOut<'a>>,
@@ -84,6 +85,7 @@ pub fn entry(e: &ErrorEntry) -> EntryOut<'_> {
         cause_html: e.cause.as_ref().map(|c| c.html.as_str()),
         resolution: &e.resolution.text,
         resolution_html: &e.resolution.html,
+        severity: e.severity.as_deref(),
         steps: &e.steps,
         codes: e
             .codes

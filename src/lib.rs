@@ -13,6 +13,7 @@ pub mod error;
 pub mod frontmatter;
 pub mod init;
 pub mod model;
+pub mod names;
 pub mod output;
 pub mod render;
 pub mod search;

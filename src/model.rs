@@ -189,6 +189,8 @@ pub struct ErrorEntry {
     pub variants: Vec<Variant>,
     pub cause: Option<RichText>,
     pub resolution: RichText,
+    /// The row's severity column, when the table has one (`Error`, `Warning`, …).
+    pub severity: Option<String>,
     /// Ordered steps found in the resolution (list items or numbered lines).
     pub steps: Vec<String>,
     pub links: Vec<Link>,
@@ -259,6 +261,8 @@ pub enum Role {
     Code,
     Cause,
     Resolution,
+    /// A severity column (`Severity`, `심각도`, `重大度`).
+    Severity,
 }
 
 #[derive(Debug, Clone, Serialize)]

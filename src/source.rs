@@ -112,10 +112,13 @@ pub fn load_site_with(root: &Path, opts: &LoadOptions) -> Result<Loaded> {
     })
 }
 
-/// Markdown files of one locale folder, sorted. Hidden folders and `includes` folders
-/// (DocFX partials) are not guides; symlinks are not followed.
-fn guide_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+/// Markdown files of one locale folder, sorted, and notes on what was passed over.
+/// Hidden folders and `includes` folders (DocFX partials) are not guides; symbolic links
+/// are never followed (a link may lead outside the root, or into a loop).
+fn guide_files(root: &Path, dir: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    let walk = walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
@@ -125,18 +128,45 @@ fn guide_files(dir: &Path) -> Vec<PathBuf> {
                     .file_name()
                     .to_str()
                     .is_some_and(|n| n.starts_with('.') || n == "includes")
-        })
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_file())
-        .filter(|e| {
-            e.path()
-                .extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("md"))
-        })
-        .map(|e| e.into_path())
-        .collect();
+        });
+    for entry in walk {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir);
+                diags.push(
+                    Diagnostic::error(
+                        "source-read",
+                        path.strip_prefix(root).unwrap_or(path),
+                        Pos { line: 1, col: 1 },
+                        format!("cannot list this folder: {e}"),
+                    )
+                    .with_hint("check the folder's permissions"),
+                );
+                continue;
+            }
+        };
+        let is_md = entry
+            .path()
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("md"));
+        if entry.path_is_symlink() {
+            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+            diags.push(
+                Diagnostic::warning(
+                    "source-symlink",
+                    rel,
+                    Pos { line: 1, col: 1 },
+                    "symbolic link not followed: errbook reads only real files inside the site",
+                )
+                .with_hint("copy the file into the site instead of linking to it"),
+            );
+        } else if entry.file_type().is_file() && is_md {
+            files.push(entry.into_path());
+        }
+    }
     files.sort();
-    files
+    (files, diags)
 }
 
 fn load_locale(
@@ -146,7 +176,8 @@ fn load_locale(
     config: &SiteConfig,
 ) -> Result<(Vec<Guide>, Vec<Diagnostic>)> {
     let vocab = Vocabulary::for_locale(tag, &config.vocabulary);
-    let results: Vec<(Option<Guide>, Vec<Diagnostic>)> = guide_files(dir)
+    let (files, walk_diags) = guide_files(root, dir);
+    let results: Vec<(Option<Guide>, Vec<Diagnostic>)> = files
         .par_iter()
         .map(|path| {
             let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
@@ -165,14 +196,19 @@ fn load_locale(
         })
         .collect();
     let mut guides = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = walk_diags;
     for (g, d) in results {
         guides.extend(g);
         diags.extend(d);
     }
-    // Slugs that differ only by case collide on Windows shares: an error, not an overwrite.
+    // Slugs that differ only by case (Windows shares) or by Unicode normalization (macOS:
+    // NFC and NFD spellings of one Hangul name) collide: an error, not an overwrite.
+    let key = |slug: &str| -> String {
+        use unicode_normalization::UnicodeNormalization;
+        slug.nfc().collect::<String>().to_lowercase()
+    };
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    guides.retain(|g| match seen.get(&g.slug.to_lowercase()) {
+    guides.retain(|g| match seen.get(&key(&g.slug)) {
         Some(first) => {
             diags.push(
                 Diagnostic::error(
@@ -190,7 +226,7 @@ fn load_locale(
             false
         }
         None => {
-            seen.insert(g.slug.to_lowercase(), g.path.clone());
+            seen.insert(key(&g.slug), g.path.clone());
             true
         }
     });
@@ -228,7 +264,23 @@ pub fn load_guide(
             );
         }
     };
-    if text.trim().is_empty() {
+    let mut nul_diag = None;
+    if let Some(at) = text.find('\0') {
+        let pos = LineIndex::new(text).pos(text, at);
+        nul_diag = Some(
+            Diagnostic::warning(
+                "source-nul-byte",
+                rel,
+                pos,
+                "the file contains NUL bytes; they are shown as \u{FFFD}",
+            )
+            .with_hint("the file may be binary or saved in UTF-16; save it as UTF-8"),
+        );
+    }
+    if text
+        .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .is_empty()
+    {
         return (
             None,
             vec![Diagnostic::error(
@@ -277,7 +329,7 @@ pub fn load_guide(
         Some(Err(e)) => return fm_error(e),
         None => frontmatter::FrontMatter::default(),
     };
-    let mut diags = Vec::new();
+    let mut diags: Vec<Diagnostic> = nul_diag.into_iter().collect();
     if let Some(declared) = &front_matter.content_locale {
         if !declared.trim().eq_ignore_ascii_case(locale) {
             let line = front_matter
@@ -297,11 +349,8 @@ pub fn load_guide(
             );
         }
     }
-    let slug = rel
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("guide")
-        .to_owned();
+    // The slug names the guide's output folder: made file-system safe here, once.
+    let slug = crate::names::file_stem(rel.file_stem().and_then(|s| s.to_str()).unwrap_or("guide"));
     let src = GuideSource {
         path: rel,
         slug,

@@ -46,6 +46,8 @@ fn a_fixture_per_diagnostic() {
         ("source-empty", Error, "en-US/g.md", 1, 1),
         ("source-encoding", Error, "en-US/g.md", 4, 6),
         ("source-duplicate-slug", Error, "en-US/g.md", 1, 1),
+        ("source-nul-byte", Warning, "en-US/g.md", 6, 4),
+        ("source-symlink", Warning, "en-US/outside.md", 1, 1),
         ("front-matter-date", Warning, "en-US/g.md", 3, 10),
         ("front-matter-locale", Warning, "en-US/g.md", 3, 1),
         ("front-matter-syntax", Error, "en-US/g.md", 4, 1),

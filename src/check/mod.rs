@@ -64,6 +64,12 @@ pub const RULES: &[Rule] = &[
     rule("source-read", E, "a guide file cannot be read"),
     rule("source-encoding", E, "a guide file is not UTF-8"),
     rule("source-empty", E, "a guide file is empty"),
+    rule("source-nul-byte", W, "a guide holds NUL bytes"),
+    rule(
+        "source-symlink",
+        W,
+        "a symbolic link under source/ (not followed)",
+    ),
     rule("source-duplicate-slug", E, "two guides differ only by case"),
     rule(
         "front-matter-syntax",

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::files::{self, Files};
 use codespan_reporting::term::{self, termcolor};
 use serde::Serialize;
 
@@ -80,11 +80,102 @@ fn span(text: &str, d: &Diagnostic) -> Option<std::ops::Range<usize>> {
     Some(start..end.max(start))
 }
 
+/// One source line for a report, cut to a window around the span when it is long:
+/// table rows in guides run to thousands of characters.
+struct Excerpt {
+    name: String,
+    text: String,
+    line: usize,
+    /// Characters cut from the start of the line, less the `…` put there instead.
+    col_shift: usize,
+}
+
+/// Characters of context kept before the span in a long line, and the window's width.
+const BEFORE: usize = 40;
+const WIDTH: usize = 110;
+
+impl Excerpt {
+    /// The excerpt of the line holding `range` (bytes of `text`), and the range in it.
+    fn new(
+        name: String,
+        text: &str,
+        d: &Diagnostic,
+        range: std::ops::Range<usize>,
+    ) -> (Self, std::ops::Range<usize>) {
+        let idx = LineIndex::new(text);
+        let line_start = idx.line_start(d.pos.line).unwrap_or(0);
+        let line = idx.line_text(text, d.pos.line);
+        let chars: Vec<(usize, char)> = line.char_indices().collect();
+        let char_at = |byte: usize| {
+            chars
+                .iter()
+                .position(|(b, _)| *b >= byte)
+                .unwrap_or(chars.len())
+        };
+        let (s_char, e_char) = (
+            char_at(range.start - line_start),
+            char_at(range.end - line_start),
+        );
+        let (from, to) = if chars.len() <= WIDTH {
+            (0, chars.len())
+        } else {
+            let from = s_char.saturating_sub(BEFORE);
+            (from, (from + WIDTH).max(e_char + 10).min(chars.len()))
+        };
+        let byte_of = |c: usize| chars.get(c).map_or(line.len(), |(b, _)| *b);
+        let mut excerpt = String::new();
+        if from > 0 {
+            excerpt.push('…');
+        }
+        let prefix = excerpt.len();
+        excerpt.push_str(&line[byte_of(from)..byte_of(to)]);
+        if to < chars.len() {
+            excerpt.push('…');
+        }
+        let start = prefix + byte_of(s_char) - byte_of(from);
+        let end = prefix + byte_of(e_char.min(to)) - byte_of(from);
+        let col_shift = from.saturating_sub(usize::from(from > 0));
+        (
+            Excerpt {
+                name,
+                text: excerpt,
+                line: d.pos.line,
+                col_shift,
+            },
+            start..end.max(start),
+        )
+    }
+}
+
+impl<'a> Files<'a> for Excerpt {
+    type FileId = ();
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.name)
+    }
+    fn source(&'a self, (): ()) -> Result<&'a str, files::Error> {
+        Ok(&self.text)
+    }
+    fn line_index(&'a self, (): (), _byte: usize) -> Result<usize, files::Error> {
+        Ok(0)
+    }
+    fn line_number(&'a self, (): (), _line: usize) -> Result<usize, files::Error> {
+        Ok(self.line)
+    }
+    fn column_number(&'a self, (): (), _line: usize, byte: usize) -> Result<usize, files::Error> {
+        let upto = self.text.get(..byte.min(self.text.len())).unwrap_or("");
+        Ok(upto.chars().count() + 1 + self.col_shift)
+    }
+    fn line_range(&'a self, (): (), _line: usize) -> Result<std::ops::Range<usize>, files::Error> {
+        Ok(0..self.text.len())
+    }
+}
+
 /// rustc-like report of each diagnostic, coloured with ANSI codes when `color`.
 pub fn human(diags: &[&Diagnostic], sources: &mut Sources, color: bool) -> String {
     let config = term::Config::default();
-    let mut files = SimpleFiles::new();
-    let mut ids: HashMap<PathBuf, usize> = HashMap::new();
     let mut out = String::new();
     for d in diags {
         let severity = match d.severity {
@@ -98,21 +189,14 @@ pub fn human(diags: &[&Diagnostic], sources: &mut Sources, color: bool) -> Strin
         if let Some(h) = &d.hint {
             cs = cs.with_notes(vec![format!("help: {h}")]);
         }
-        let text = sources.text(&d.file).map(str::to_owned);
-        let label = text
-            .as_deref()
-            .and_then(|t| span(t, d).map(|r| (t, r)))
-            .map(|(t, range)| {
-                let id = *ids
-                    .entry(d.file.clone())
-                    .or_insert_with(|| files.add(display_path(&d.file), t.to_owned()));
-                Label::primary(id, range)
-            });
-        let rendered = match label {
-            Some(l) => {
-                cs = cs.with_labels(vec![l]);
+        let excerpt = sources
+            .text(&d.file)
+            .and_then(|t| span(t, d).map(|range| Excerpt::new(display_path(&d.file), t, d, range)));
+        let rendered = match excerpt {
+            Some((file, range)) => {
+                cs = cs.with_labels(vec![Label::primary((), range)]);
                 let mut w = Vec::new();
-                emit(&config, &files, &cs, color, &mut w);
+                emit(&config, &file, &cs, color, &mut w);
                 String::from_utf8_lossy(&w).into_owned()
             }
             None => {
@@ -134,19 +218,19 @@ pub fn human(diags: &[&Diagnostic], sources: &mut Sources, color: bool) -> Strin
 /// Renders one codespan diagnostic into `w`, through a fresh colour writer.
 fn emit(
     config: &term::Config,
-    files: &SimpleFiles<String, String>,
-    cs: &CsDiagnostic<usize>,
+    file: &Excerpt,
+    cs: &CsDiagnostic<()>,
     color: bool,
     w: &mut Vec<u8>,
 ) {
     let result = if color {
         let mut writer = termcolor::Ansi::new(Vec::new());
-        let r = term::emit(&mut writer, config, files, cs);
+        let r = term::emit(&mut writer, config, file, cs);
         w.extend(writer.into_inner());
         r
     } else {
         let mut writer = termcolor::NoColor::new(Vec::new());
-        let r = term::emit(&mut writer, config, files, cs);
+        let r = term::emit(&mut writer, config, file, cs);
         w.extend(writer.into_inner());
         r
     };
@@ -279,5 +363,41 @@ mod tests {
         let w = Diagnostic::warning("a", "f", Pos { line: 1, col: 1 }, "m");
         assert_eq!(summary(&[e.clone(), e, w]), "2 errors, 1 warning");
         assert_eq!(summary(&[]), "no problems found");
+    }
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    use super::*;
+    use crate::model::Pos;
+
+    #[test]
+    fn long_lines_are_cut_around_the_span_and_keep_their_true_column() {
+        let line = format!(
+            "| {} | [x](nope.md) | {} |",
+            "가".repeat(300),
+            "b".repeat(300)
+        );
+        let text = format!("# T\n\n{line}\n");
+        let col = line
+            .find("[x]")
+            .map_or(0, |b| line[..b].chars().count() + 1);
+        let d = Diagnostic::warning(
+            "link-outside-site",
+            "source/en-US/g.md",
+            Pos { line: 3, col },
+            "m",
+        )
+        .with_len(12);
+        let mut sources = Sources::from_disk(Path::new("/nonexistent"));
+        sources
+            .texts
+            .insert(PathBuf::from("source/en-US/g.md"), text);
+        let out = human(&[&d], &mut sources, false);
+        assert!(out.contains(&format!("source/en-US/g.md:3:{col}")), "{out}");
+        assert!(out.contains("…가가가"), "{out}");
+        assert!(out.contains("[x](nope.md)"), "{out}");
+        let longest = out.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(longest < 140, "lines stay short: {longest}\n{out}");
     }
 }

@@ -44,6 +44,55 @@ fn tag_name(html: &str) -> Option<(bool, String)> {
     (!name.is_empty()).then_some((closing, name))
 }
 
+/// Tags that only format text; dropped from plain text.
+const FORMATTING_TAGS: &[&str] = &[
+    "a",
+    "b",
+    "i",
+    "em",
+    "strong",
+    "code",
+    "span",
+    "sup",
+    "sub",
+    "kbd",
+    "u",
+    "s",
+    "del",
+    "ins",
+    "mark",
+    "small",
+    "abbr",
+    "cite",
+    "q",
+    "var",
+    "samp",
+    "table",
+    "thead",
+    "tbody",
+    "th",
+    "td",
+    "center",
+    "font",
+    "nobr",
+    "wbr",
+    "details",
+    "summary",
+    "section",
+    "blockquote",
+    "pre",
+    "hr",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+];
+
 /// Plain text: breaks and list items become new lines (items start with `- `),
 /// spaces are collapsed, empty lines dropped.
 pub fn plain_text(events: &[Ev<'_>]) -> String {
@@ -60,7 +109,12 @@ pub fn plain_text(events: &[Ev<'_>]) -> String {
                 {
                     raw.push('\n')
                 }
-                _ => {}
+                Some((_, n)) if FORMATTING_TAGS.contains(&n.as_str()) => {}
+                // Anything else (`<img onerror=…>`, `<script>`) is kept as the literal text
+                // the author wrote: plain text must never lose what a reader should see, and
+                // consumers (search snippets, the terminal) show it as text, never as HTML.
+                Some(_) => raw.push_str(h.trim()),
+                None => {}
             },
             Event::Start(Tag::Item) => raw.push_str("\n- "),
             Event::End(

@@ -771,6 +771,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
         let mut resolutions: Vec<(usize, RichText, Vec<String>)> = Vec::new();
         let mut found_codes: Vec<Code> = Vec::new();
         let mut code_cells: Vec<RichText> = Vec::new();
+        let mut severity: Option<String> = None;
         let mut explicit_anchor = None;
         let mut seq = 0usize;
         let mut end = start;
@@ -806,6 +807,9 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                         code_cells.push(rich);
                     }
                     Role::Cause => causes.push(rich),
+                    Role::Severity => {
+                        severity.get_or_insert(rich.text);
+                    }
                     Role::Resolution => {
                         let steps = cell::steps(&rich.text);
                         resolutions.push((ci * 1000 + seq, rich, steps));
@@ -887,6 +891,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             variants,
             cause: (!causes.is_empty()).then(|| join_rich(causes.iter())),
             resolution,
+            severity,
             steps,
             links,
         }
@@ -939,6 +944,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                     codes: found,
                     variants: Vec::new(),
                     cause: None,
+                    severity: None,
                     steps: cell::steps(&text),
                     resolution: RichText {
                         text,
@@ -1027,13 +1033,14 @@ impl<'s, 'a> GuideParser<'s, 'a> {
             let n = s.entries.len();
             for (k, d) in s.entries.iter_mut().enumerate() {
                 let row = k + 1;
-                let fallback = format!("{}-{row}", s.anchor);
+                // Ids name files (`<id>.html`): every candidate is made file-system safe.
+                let fallback = crate::names::file_stem(&format!("{}-{row}", s.anchor));
                 let mut candidates: Vec<(String, bool)> = Vec::new();
                 if let Some(a) = &d.entry.explicit_anchor {
-                    candidates.push((a.clone(), false));
+                    candidates.push((crate::names::file_stem(a), false));
                 }
                 if n == 1 {
-                    candidates.push((s.anchor.clone(), false));
+                    candidates.push((crate::names::file_stem(&s.anchor), false));
                 }
                 if let Some(c) = d.entry.codes.first() {
                     if code_count.get(&c.normalized) == Some(&1) {

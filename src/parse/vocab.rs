@@ -23,6 +23,7 @@ const HEADERS: &[(&str, Role, &[&str])] = &[
     ),
     ("ko-KR", Message, &["오류 메시지", "증상"]),
     ("ko-KR", Code, &["오류 코드"]),
+    ("ko-KR", Severity, &["심각도"]),
     ("ko-KR", Cause, &["원인", "가능한 원인", "이유"]),
     (
         "ko-KR",
@@ -41,6 +42,7 @@ const HEADERS: &[(&str, Role, &[&str])] = &[
     ("en-US", Details, &["Error details", "Error"]),
     ("en-US", Message, &["Error message", "Symptom", "Symptoms"]),
     ("en-US", Code, &["Error code"]),
+    ("en-US", Severity, &["Severity", "Level"]),
     (
         "en-US",
         Cause,
@@ -75,6 +77,7 @@ const HEADERS: &[(&str, Role, &[&str])] = &[
         &["エラー メッセージ", "エラーメッセージ", "症状"],
     ),
     ("ja-JP", Code, &["エラー コード", "エラーコード"]),
+    ("ja-JP", Severity, &["重大度"]),
     ("ja-JP", Cause, &["原因", "考えられる原因", "理由"]),
     (
         "ja-JP",

@@ -51,6 +51,7 @@ fn entry(id: &str, section: &str, row: usize, message: &str, codes: Vec<Code>) -
             "<p>See <a href=\"#vault\">vault</a> and <a href=\"other.md#basic\">other</a>.</p>",
         )),
         resolution: rt("fix it", "<ol><li>fix it</li></ol>"),
+        severity: None,
         steps: vec!["fix it".into()],
         links: vec![],
     }

@@ -18,35 +18,7 @@ pub fn encode(s: &str) -> String {
     out
 }
 
-/// A file stem that is safe on every file system we publish to (Windows shares
-/// included): path separators, reserved characters and control characters become `-`,
-/// leading dots go (no hidden files, no `..`), and `index` is renamed so an entry never
-/// overwrites its guide's `index.html`.
-pub fn file_stem(id: &str) -> String {
-    let mut s: String = id
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '#' | '%' => '-',
-            c if c.is_control() || c.is_whitespace() => '-',
-            c => c,
-        })
-        .collect();
-    while s.starts_with('.') {
-        s.remove(0);
-    }
-    while s.ends_with('.') {
-        s.pop();
-    }
-    if s.is_empty() {
-        s.push('-');
-    }
-    // Windows reserves these names whatever the extension.
-    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "lpt1", "index"];
-    if RESERVED.contains(&s.to_ascii_lowercase().as_str()) {
-        s.push('-');
-    }
-    s
-}
+pub use crate::names::file_stem;
 
 /// `../` repeated `depth` times: the way from a page `depth` folders deep to the output root.
 pub fn up(depth: usize) -> String {
