@@ -27,4 +27,7 @@ pub mod export;
 pub mod lookup;
 pub mod parse;
 pub mod percent;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod source;
+pub mod watch;

@@ -81,6 +81,12 @@ enum Command {
         #[arg(long, value_enum, value_name = "WHAT")]
         deny: Vec<errbook::check::Deny>,
     },
+    /// Build, serve the site on http://127.0.0.1:3000/ and rebuild on every change, with
+    /// live reload in the browser. Nothing is written to `--out`.
+    #[cfg(feature = "serve")]
+    Serve(errbook::serve::ServeArgs),
+    /// Rebuild into `--out` on every change, each time replacing the site atomically.
+    Watch(errbook::watch::WatchArgs),
     /// Find entries by error code (`0x29834`, `ID: 4024`) or by words; print them.
     Lookup {
         /// A code or some words of a message.
@@ -184,9 +190,140 @@ fn finish(
     }
 }
 
+/// Prints what the rebuild loop reports (serve and watch).
+struct LoopPrinter<'g> {
+    global: &'g Global,
+    #[cfg_attr(not(feature = "serve"), allow(dead_code))]
+    open: bool,
+    last_warnings: Vec<Diagnostic>,
+}
+
+impl LoopPrinter<'_> {
+    fn note(&mut self, note: errbook::watch::Note<'_>) {
+        use errbook::watch::{Note, Scope};
+        let g = self.global;
+        match note {
+            Note::Serving { url } => {
+                eprintln!("serving {url} (Ctrl-C to stop)");
+                #[cfg(feature = "serve")]
+                if self.open {
+                    if let Err(e) = errbook::serve::open_browser(url) {
+                        eprintln!("warning: cannot open a browser: {e}");
+                    }
+                }
+            }
+            Note::Watching { root } => {
+                if !g.quiet {
+                    eprintln!(
+                        "watching {} for changes",
+                        root.join(errbook::source::SOURCE_DIR).display()
+                    );
+                }
+            }
+            Note::Rebuilt { rebuilt, published } => {
+                let warnings: Vec<Diagnostic> = rebuilt.diagnostics.clone();
+                let search_only = matches!(rebuilt.scope, Scope::Search);
+                if !search_only && warnings != self.last_warnings {
+                    print_report(g, &warnings);
+                    self.last_warnings = warnings;
+                }
+                if g.quiet {
+                    return;
+                }
+                let what = match rebuilt.scope {
+                    Scope::Full => "built the site".to_owned(),
+                    Scope::Render => "rendered the site again".to_owned(),
+                    Scope::Guides(1) => "rebuilt 1 guide".to_owned(),
+                    Scope::Guides(n) => format!("rebuilt {n} guides"),
+                    Scope::Search => "updated the search index".to_owned(),
+                };
+                let mut line = format!(
+                    "{what} in {} ms: {} of {} files changed",
+                    rebuilt.elapsed.as_millis(),
+                    rebuilt.changed.len() + rebuilt.removed.len(),
+                    rebuilt.rendered
+                );
+                if let Some(out) = published {
+                    line.push_str(&format!(", published to {}", out.display()));
+                }
+                if g.verbose > 0 {
+                    let phases: Vec<String> = rebuilt
+                        .phases
+                        .iter()
+                        .map(|(n, d)| format!("{n} {:.1} ms", d.as_secs_f64() * 1000.0))
+                        .collect();
+                    line.push_str(&format!(" ({})", phases.join(", ")));
+                }
+                eprintln!("{line}");
+            }
+            Note::Failed { failed, repeat } => {
+                if repeat {
+                    return;
+                }
+                self.last_warnings.clear();
+                print_report(g, &failed.diagnostics);
+                eprintln!(
+                    "error: {}; still showing the last good build",
+                    failed.message
+                );
+            }
+        }
+    }
+}
+
+/// A Ctrl-C handler that stops the rebuild loop, so that it ends between two rebuilds.
+fn stop_on_ctrl_c() -> anyhow::Result<errbook::watch::Inbox> {
+    let (stopper, inbox) = errbook::watch::channel();
+    ctrlc::set_handler(move || stopper.stop()).context("installing the Ctrl-C handler")?;
+    Ok(inbox)
+}
+
+fn session_options(g: &Global, no_minify: bool) -> errbook::watch::SessionOptions {
+    errbook::watch::SessionOptions {
+        locales: g.locales.clone(),
+        minify: !no_minify,
+        deny_warnings: false,
+        defer_search: false,
+    }
+}
+
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let g = &cli.global;
     match &cli.command {
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => {
+            let inbox = stop_on_ctrl_c()?;
+            let mut printer = LoopPrinter {
+                global: g,
+                open: args.open,
+                last_warnings: Vec::new(),
+            };
+            errbook::serve::run_serve(
+                &g.root,
+                session_options(g, args.no_minify),
+                args,
+                inbox,
+                &mut |n| printer.note(n),
+            )?;
+            Ok(Outcome::Ok)
+        }
+        Command::Watch(args) => {
+            let inbox = stop_on_ctrl_c()?;
+            let mut printer = LoopPrinter {
+                global: g,
+                open: false,
+                last_warnings: Vec::new(),
+            };
+            errbook::watch::run_watch(
+                &g.root,
+                &g.out.clone().unwrap_or_else(|| PathBuf::from("output")),
+                session_options(g, args.no_minify),
+                args,
+                inbox,
+                &mut |n| printer.note(n),
+            )?;
+            Ok(Outcome::Ok)
+        }
         Command::Build { args, deny } => {
             let out = g.out.clone().unwrap_or_else(|| PathBuf::from("output"));
             let mut opts = args.options(out, g.locales.clone(), g.quiet);

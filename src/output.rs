@@ -120,6 +120,23 @@ fn normalize(p: &Path) -> PathBuf {
 
 /// Writes `files` as the new content of `out`, atomically (see the module comment).
 pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
+    publish_reusing(root, out, &files, &|_| false)
+}
+
+/// [`publish`] for a rebuild: files for which `unchanged` says their bytes are those
+/// already published are hard-linked from the current output instead of written again,
+/// so their modification times stay and a sync tool sees only what changed. Where a
+/// link cannot be made (another file system, no such file), the bytes are written.
+pub fn publish_reusing(
+    root: &Path,
+    out: &Path,
+    files: &[(&str, &[u8])],
+    unchanged: &(dyn Fn(&str) -> bool + Sync),
+) -> Result<()> {
     check_target(root, out)?;
     let target = resolve(out)?;
     let (parent, name) = match (target.parent(), target.file_name()) {
@@ -145,7 +162,13 @@ pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
     let staging = parent.join(with_suffix(&name, STAGING, &tag));
     let trash = parent.join(with_suffix(&name, TRASH, &tag));
 
-    let result = write_all(&staging, files).and_then(|()| swap(&staging, &target, &trash));
+    let reuse = |rel: &str| {
+        if !unchanged(rel) {
+            return None;
+        }
+        relative_path(rel).ok().map(|p| target.join(p))
+    };
+    let result = write_all(&staging, files, &reuse).and_then(|()| swap(&staging, &target, &trash));
     if result.is_err() {
         // Best effort: the next build removes what is left.
         let _ = std::fs::remove_dir_all(&staging);
@@ -160,7 +183,11 @@ fn with_suffix(name: &OsString, kind: &str, tag: &str) -> OsString {
     s
 }
 
-fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
+fn write_all(
+    staging: &Path,
+    files: &[(&str, &[u8])],
+    reuse: &(dyn Fn(&str) -> Option<PathBuf> + Sync),
+) -> Result<()> {
     if staging.exists() {
         std::fs::remove_dir_all(staging)
             .map_err(|e| Error::io("remove an old staging folder", staging, e))?;
@@ -172,8 +199,8 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
     std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
 
     let mut paths = Vec::with_capacity(files.len());
-    for f in files {
-        paths.push(staging.join(relative_path(&f.path)?));
+    for (path, _) in files {
+        paths.push(staging.join(relative_path(path)?));
     }
     let mut dirs: Vec<&Path> = paths.iter().filter_map(|p| p.parent()).collect();
     dirs.sort();
@@ -184,7 +211,14 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<()> {
     files
         .par_iter()
         .zip(paths.par_iter())
-        .try_for_each(|(f, p)| std::fs::write(p, &f.bytes).map_err(|e| Error::io("write", p, e)))
+        .try_for_each(|((rel, bytes), p)| {
+            if let Some(old) = reuse(rel) {
+                if std::fs::hard_link(&old, p).is_ok() {
+                    return Ok(());
+                }
+            }
+            std::fs::write(p, bytes).map_err(|e| Error::io("write", p, e))
+        })
 }
 
 /// A `/`-separated output path as a relative `PathBuf`; anything that could escape the
@@ -321,6 +355,30 @@ mod tests {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         assert!(names.iter().all(|n| !n.contains(".errbook-")), "{names:?}");
+    }
+
+    #[test]
+    fn unchanged_files_are_linked_not_rewritten() {
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        let before = std::fs::metadata(out.join("ko-KR/가이드/a.html")).expect("meta");
+        let files = [
+            ("index.html", b"two".as_slice()),
+            ("ko-KR/가이드/a.html", b"a".as_slice()),
+        ];
+        publish_reusing(dir.path(), &out, &files, &|p| p != "index.html").expect("second");
+        assert_eq!(std::fs::read(out.join("index.html")).expect("read"), b"two");
+        let after = std::fs::metadata(out.join("ko-KR/가이드/a.html")).expect("meta");
+        assert_eq!(
+            std::fs::read(out.join("ko-KR/가이드/a.html")).expect("read"),
+            b"a"
+        );
+        assert_eq!(
+            before.modified().expect("mtime"),
+            after.modified().expect("mtime"),
+            "the unchanged file was not written again"
+        );
     }
 
     #[test]

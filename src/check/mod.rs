@@ -267,13 +267,20 @@ pub fn raw_findings(site: &Site) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for locale in &site.locales {
         for guide in &locale.guides {
-            found.extend(frontmatter::check_guide(guide));
-            found.extend(links::check_guide(site, &locale.tag, guide));
-            found.extend(tables::check_guide(guide));
-            found.extend(model::check_guide(guide));
+            found.extend(guide_findings(site, &locale.tag, guide));
         }
     }
     found.extend(l10n::check_site(site));
+    found
+}
+
+/// The offline findings of one guide (everything but the translation checks, which
+/// compare locales). They depend on the guide and on the guides it links to.
+pub fn guide_findings(site: &Site, locale: &str, guide: &Guide) -> Vec<Diagnostic> {
+    let mut found = frontmatter::check_guide(guide);
+    found.extend(links::check_guide(site, locale, guide));
+    found.extend(tables::check_guide(guide));
+    found.extend(model::check_guide(guide));
     found
 }
 

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::Site;
 use crate::theme::Theme;
 
-pub use index::{LocaleIndex, SiteIndex};
+pub use index::{LocaleIndex, SiteIndex, UNTRANSLATED_DIR};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {

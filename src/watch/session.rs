@@ -1,0 +1,1172 @@
+//! The rebuild loop's state: the last good site (model, theme and every rendered file, in
+//! memory) and the changes that have not made it into a good build yet.
+//!
+//! A guide edit re-parses that guide, swaps it into the model, runs the checks and
+//! re-renders only the pages that can show it: its own pages (in every locale, for the
+//! language switcher and "this entry in other languages"), its locale's home, code index,
+//! the code pages that list it, `errors.json` and search index. When the checks find
+//! errors, the model is put back as it was, so the previous good site stays served, and
+//! the change is kept: the next save of any file rebuilds it again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diag::{self, Diagnostic};
+use crate::error::{Error, Result};
+use crate::model::{Guide, Pos, Site};
+use crate::parse::Vocabulary;
+use crate::render::{Job, OutputFile, RenderOptions, Renderer, UNTRANSLATED_DIR};
+use crate::source::{self, LoadOptions};
+use crate::theme::Theme;
+
+use super::change::Plan;
+
+/// File contents, shared with whoever serves them.
+pub type Bytes = Arc<[u8]>;
+
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Only these locales (all when empty).
+    pub locales: Vec<String>,
+    pub minify: bool,
+    pub deny_warnings: bool,
+    /// After a guide edit, leave the locale's search index for [`Session::finish_search`]
+    /// (`serve`: pages reload first, the index follows when no change waits).
+    pub defer_search: bool,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            locales: Vec::new(),
+            minify: true,
+            deny_warnings: false,
+            defer_search: false,
+        }
+    }
+}
+
+/// How much a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Loaded and rendered the whole site.
+    Full,
+    /// Rendered every page again, parsed nothing.
+    Render,
+    /// Re-parsed this many guides and rendered the pages that show them.
+    Guides(usize),
+    /// Rebuilt the search indexes a guide edit left for later.
+    Search,
+}
+
+/// What a good rebuild did.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    pub scope: Scope,
+    /// Output paths whose bytes changed or that are new.
+    pub changed: Vec<String>,
+    /// Output paths no longer produced.
+    pub removed: Vec<String>,
+    /// Pages and files rendered (changed or not).
+    pub rendered: usize,
+    /// Warnings and notes (errors make a [`Failed`] instead).
+    pub diagnostics: Vec<Diagnostic>,
+    pub elapsed: Duration,
+    /// Time spent in each phase, for `-v` and the benchmark.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+/// A rebuild that did not replace the site: what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// The findings, errors first in file order; empty when the failure is not about the
+    /// guides (a template error, an unreadable theme).
+    pub diagnostics: Vec<Diagnostic>,
+    /// One line saying what failed.
+    pub message: String,
+}
+
+pub type Outcome = std::result::Result<Rebuilt, Failed>;
+
+struct Good {
+    site: Site,
+    theme: Theme,
+    /// Loader findings (front matter warnings…) by guide path, and those of site.yaml.
+    load_diags: HashMap<PathBuf, Vec<Diagnostic>>,
+    config_diags: Vec<Diagnostic>,
+    /// Check findings of each guide (before the severity policy), by guide path.
+    findings: HashMap<PathBuf, Vec<Diagnostic>>,
+    files: BTreeMap<String, Bytes>,
+}
+
+/// What a rebuild made: changed paths, removed paths, files rendered, findings.
+type Parts = (Vec<String>, Vec<String>, usize, Vec<Diagnostic>);
+
+/// The incremental rebuild state of one site.
+pub struct Session {
+    root: PathBuf,
+    opts: SessionOptions,
+    good: Option<Good>,
+    /// Changes not yet in a good build.
+    pending: Plan,
+    /// Locales whose search index is behind their pages (`defer_search`).
+    search_due: BTreeSet<String>,
+}
+
+/// Times phases of a rebuild.
+struct Clock {
+    start: Instant,
+    last: Instant,
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn new() -> Self {
+        let now = Instant::now();
+        Clock {
+            start: now,
+            last: now,
+            phases: Vec::new(),
+        }
+    }
+    fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.phases.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+impl Session {
+    pub fn new(root: impl Into<PathBuf>, opts: SessionOptions) -> Session {
+        Session {
+            root: root.into(),
+            opts,
+            good: None,
+            pending: Plan::full(),
+            search_due: BTreeSet::new(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every file of the last good site, by output path.
+    pub fn files(&self) -> Option<&BTreeMap<String, Bytes>> {
+        self.good.as_ref().map(|g| &g.files)
+    }
+
+    /// The theme name of the last good site (`default` before the first one).
+    pub fn theme_name(&self) -> &str {
+        self.good
+            .as_ref()
+            .map_or("default", |g| g.site.config.theme.as_str())
+    }
+
+    /// Whether changes wait for a good build (the last rebuild failed).
+    pub fn is_broken(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Rebuilds what `plan` (plus whatever failed before) asks for. `Err` only for
+    /// failures that are not about the site's content (I/O on the root, usage).
+    pub fn rebuild(&mut self, plan: &Plan) -> Result<Outcome> {
+        let mut plan_all = self.pending.clone();
+        plan_all.merge(plan);
+        let outcome = match &self.good {
+            None => self.full(),
+            Some(_) if plan_all.site => self.full(),
+            // A guide of a locale the model does not have yet: only a full load places it.
+            Some(g)
+                if plan_all
+                    .guides
+                    .iter()
+                    .any(|(tag, _)| !g.site.locales.iter().any(|l| &l.tag == tag)) =>
+            {
+                self.full()
+            }
+            Some(_) if plan_all.render => self.rerender(&plan_all),
+            Some(_) => self.guides(&plan_all),
+        };
+        let outcome = match outcome {
+            Ok(o) => Ok(o),
+            Err(Error::Input(diags)) => Err(failed(diags)),
+            Err(e @ (Error::Template { .. } | Error::Io { .. })) => Err(Failed {
+                diagnostics: Vec::new(),
+                message: e.to_string(),
+            }),
+            Err(e) => return Err(e),
+        };
+        self.pending = match &outcome {
+            Ok(_) => Plan::default(),
+            Err(_) => plan_all,
+        };
+        Ok(outcome)
+    }
+
+    /// Whether a search index waits for [`Session::finish_search`].
+    pub fn search_due(&self) -> bool {
+        !self.search_due.is_empty()
+    }
+
+    /// Builds the search indexes that guide edits left behind (see
+    /// [`SessionOptions::defer_search`]).
+    pub fn finish_search(&mut self) -> Rebuilt {
+        let mut clock = Clock::new();
+        let due = std::mem::take(&mut self.search_due);
+        let mut changed = Vec::new();
+        let mut removed = Vec::new();
+        let mut rendered = 0;
+        if let Some(good) = self.good.as_mut() {
+            let locales: Vec<&crate::model::Locale> = good
+                .site
+                .locales
+                .iter()
+                .filter(|l| due.contains(&l.tag))
+                .collect();
+            let files: Vec<OutputFile> = locales
+                .par_iter()
+                .flat_map_iter(|l| search_files(l))
+                .collect();
+            rendered = files.len();
+            let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
+            for f in files {
+                if good.files.get(&f.path).is_none_or(|o| o[..] != f.bytes[..]) {
+                    changed.push(f.path.clone());
+                    good.files.insert(f.path, Bytes::from(f.bytes));
+                }
+            }
+            let stale: Vec<String> = good
+                .files
+                .keys()
+                .filter(|p| !new.contains(*p) && due.iter().any(|t| is_search_file(p, t)))
+                .cloned()
+                .collect();
+            for p in stale {
+                good.files.remove(&p);
+                removed.push(p);
+            }
+        }
+        clock.lap("search");
+        finish(clock, Scope::Search, changed, removed, rendered, Vec::new())
+    }
+
+    fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            locales: self.opts.locales.clone(),
+        }
+    }
+
+    fn full(&mut self) -> Result<Rebuilt> {
+        let mut clock = Clock::new();
+        let loaded = source::load_site_with(&self.root, &self.load_options())?;
+        let site = loaded.site;
+        let mut load_diags: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
+        let mut config_diags = Vec::new();
+        let guide_paths: HashSet<&Path> = site
+            .locales
+            .iter()
+            .flat_map(|l| l.guides.iter().map(|g| g.path.as_path()))
+            .collect();
+        for d in loaded.diagnostics {
+            if guide_paths.contains(d.file.as_path()) {
+                load_diags.entry(d.file.clone()).or_default().push(d);
+            } else {
+                config_diags.push(d);
+            }
+        }
+        clock.lap("load");
+        let findings = all_findings(&site);
+        let diagnostics = self.check(&site, &load_diags, &config_diags, &findings)?;
+        clock.lap("check");
+        let theme = Theme::load(&self.root, &site.config.theme)?;
+        let renderer = Renderer::new(&site, &theme, self.render_options())?;
+        let jobs = renderer.jobs();
+        let mut files = render_jobs(&renderer, &jobs)?;
+        files.extend(renderer.assets()?);
+        clock.lap("render");
+        drop(renderer);
+        self.search_due.clear();
+        let old = self.good.take().map(|g| g.files).unwrap_or_default();
+        let (new, changed, removed) = replace_all(&old, files);
+        let rendered = new.len();
+        self.good = Some(Good {
+            site,
+            theme,
+            load_diags,
+            config_diags,
+            findings,
+            files: new,
+        });
+        clock.lap("diff");
+        Ok(finish(
+            clock,
+            Scope::Full,
+            changed,
+            removed,
+            rendered,
+            diagnostics,
+        ))
+    }
+
+    fn render_options(&self) -> RenderOptions {
+        RenderOptions {
+            minify: self.opts.minify,
+        }
+    }
+
+    /// Every finding of the site, with the severity policy applied; `Err(Input)` when
+    /// there are errors.
+    fn check(
+        &self,
+        site: &Site,
+        load_diags: &HashMap<PathBuf, Vec<Diagnostic>>,
+        config_diags: &[Diagnostic],
+        findings: &HashMap<PathBuf, Vec<Diagnostic>>,
+    ) -> Result<Vec<Diagnostic>> {
+        let mut found: Vec<Diagnostic> = config_diags.to_vec();
+        found.extend(load_diags.values().flatten().cloned());
+        found.extend(findings.values().flatten().cloned());
+        found.extend(crate::check::l10n::check_site(site));
+        let diags = crate::check::apply_policy(&site.config, self.opts.deny_warnings, found);
+        if diag::has_errors(&diags) {
+            return Err(Error::Input(diags));
+        }
+        Ok(diags)
+    }
+
+    /// A theme or image change: parse nothing, render everything (templates may have
+    /// changed any page). Pending guide edits are applied first.
+    fn rerender(&mut self, plan: &Plan) -> Result<Rebuilt> {
+        let mut clock = Clock::new();
+        let Some(mut good) = self.good.take() else {
+            return self.full();
+        };
+        let result = self.rerender_in(&mut good, plan, &mut clock);
+        self.good = Some(good);
+        if result.is_ok() {
+            self.search_due.clear();
+        }
+        let (changed, removed, rendered, diagnostics) = result?;
+        Ok(finish(
+            clock,
+            Scope::Render,
+            changed,
+            removed,
+            rendered,
+            diagnostics,
+        ))
+    }
+
+    fn rerender_in(&self, good: &mut Good, plan: &Plan, clock: &mut Clock) -> Result<Parts> {
+        let undo = self.apply_guides(good, plan)?;
+        clock.lap("load");
+        let old_findings = refresh_findings(good, &undo);
+        let checked = self.check(
+            &good.site,
+            &good.load_diags,
+            &good.config_diags,
+            &good.findings,
+        );
+        let diagnostics = match checked {
+            Ok(d) => d,
+            Err(e) => {
+                restore_findings(good, &undo, old_findings);
+                undo.revert(good);
+                return Err(e);
+            }
+        };
+        clock.lap("check");
+        let theme = match Theme::load(&self.root, &good.site.config.theme) {
+            Ok(t) => t,
+            Err(e) => {
+                restore_findings(good, &undo, old_findings);
+                undo.revert(good);
+                return Err(e);
+            }
+        };
+        let rendered = (|| {
+            let renderer = Renderer::new(&good.site, &theme, self.render_options())?;
+            let jobs = renderer.jobs();
+            let mut files = render_jobs(&renderer, &jobs)?;
+            files.extend(renderer.assets()?);
+            Ok::<_, Error>(files)
+        })();
+        let files = match rendered {
+            Ok(f) => f,
+            Err(e) => {
+                restore_findings(good, &undo, old_findings);
+                undo.revert(good);
+                return Err(e);
+            }
+        };
+        clock.lap("render");
+        good.theme = theme;
+        let (new, changed, removed) = replace_all(&good.files, files);
+        let n = new.len();
+        good.files = new;
+        clock.lap("diff");
+        Ok((changed, removed, n, diagnostics))
+    }
+
+    /// Guide edits only.
+    fn guides(&mut self, plan: &Plan) -> Result<Rebuilt> {
+        let mut clock = Clock::new();
+        let Some(mut good) = self.good.take() else {
+            return self.full();
+        };
+        let mut deferred = Vec::new();
+        let result = self.guides_in(&mut good, plan, &mut clock, &mut deferred);
+        self.good = Some(good);
+        if result.is_ok() {
+            self.search_due.extend(deferred);
+        }
+        let (changed, removed, rendered, diagnostics) = result?;
+        Ok(finish(
+            clock,
+            Scope::Guides(plan.guides.len()),
+            changed,
+            removed,
+            rendered,
+            diagnostics,
+        ))
+    }
+
+    fn guides_in(
+        &self,
+        good: &mut Good,
+        plan: &Plan,
+        clock: &mut Clock,
+        deferred: &mut Vec<String>,
+    ) -> Result<Parts> {
+        let undo = self.apply_guides(good, plan)?;
+        clock.lap("load");
+        let old_findings = refresh_findings(good, &undo);
+        let checked = self.check(
+            &good.site,
+            &good.load_diags,
+            &good.config_diags,
+            &good.findings,
+        );
+        let diagnostics = match checked {
+            Ok(d) => d,
+            Err(e) => {
+                restore_findings(good, &undo, old_findings);
+                undo.revert(good);
+                return Err(e);
+            }
+        };
+        clock.lap("check");
+        let result = render_guides(
+            &good.site,
+            &good.theme,
+            self.render_options(),
+            &undo,
+            &good.files,
+            self.opts.defer_search,
+            clock,
+        );
+        let mut update = match result {
+            Ok(u) => u,
+            Err(e) => {
+                restore_findings(good, &undo, old_findings);
+                undo.revert(good);
+                return Err(e);
+            }
+        };
+        clock.lap("render");
+        deferred.extend(std::mem::take(&mut update.deferred));
+        let mut changed = Vec::new();
+        let rendered = update.files.len();
+        for f in update.files {
+            let same = good
+                .files
+                .get(&f.path)
+                .is_some_and(|old| old[..] == f.bytes[..]);
+            if !same {
+                changed.push(f.path.clone());
+                good.files.insert(f.path, Bytes::from(f.bytes));
+            }
+        }
+        let mut removed = Vec::new();
+        for p in update.removed {
+            if good.files.remove(&p).is_some() {
+                removed.push(p);
+            }
+        }
+        changed.sort();
+        removed.sort();
+        clock.lap("diff");
+        Ok((changed, removed, rendered, diagnostics))
+    }
+
+    /// Re-reads the guides of `plan` into the model; returns how to put it back.
+    fn apply_guides(&self, good: &mut Good, plan: &Plan) -> Result<Undo> {
+        let mut undo = Undo::default();
+        for (tag, rel) in &plan.guides {
+            let Some(li) = good.site.locales.iter().position(|l| &l.tag == tag) else {
+                // `rebuild` loads the whole site when a locale appears; nothing to do here.
+                continue;
+            };
+            let abs = self.root.join(rel);
+            let (guide, diags) = match std::fs::read(&abs) {
+                Ok(bytes) => {
+                    let vocab = Vocabulary::for_locale(tag, &good.site.config.vocabulary);
+                    source::load_guide(Some(&self.root), rel, tag, &bytes, &vocab)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => (None, Vec::new()),
+                Err(e) => (
+                    None,
+                    vec![Diagnostic::error(
+                        "source-read",
+                        rel,
+                        Pos { line: 1, col: 1 },
+                        format!("cannot read the file: {e}"),
+                    )],
+                ),
+            };
+            let guides = &mut good.site.locales[li].guides;
+            let old_pos = guides.iter().position(|g| &g.path == rel);
+            let old = old_pos.map(|i| guides.remove(i));
+            let mut slugs: Vec<String> = old.iter().map(|g| g.slug.clone()).collect();
+            let mut diags = diags;
+            if let Some(mut g) = guide {
+                // Two files whose names differ only by case would share a folder.
+                let clash = guides
+                    .iter()
+                    .find(|o| o.slug.to_lowercase() == g.slug.to_lowercase());
+                if let Some(first) = clash {
+                    diags.push(
+                        Diagnostic::error(
+                            "source-duplicate-slug",
+                            rel,
+                            Pos { line: 1, col: 1 },
+                            format!(
+                                "guide `{}` has the same name as {} (names are compared ignoring case)",
+                                g.slug,
+                                diag::display_path(&first.path)
+                            ),
+                        )
+                        .with_hint(
+                            "rename one of the files: both would be written to the same folder",
+                        ),
+                    );
+                } else {
+                    if !slugs.contains(&g.slug) {
+                        slugs.push(g.slug.clone());
+                    }
+                    g.path = rel.clone();
+                    let at = guides
+                        .binary_search_by(|o| o.slug.cmp(&g.slug))
+                        .unwrap_or_else(|i| i);
+                    guides.insert(at, g);
+                }
+            }
+            undo.swap_diags(good, rel, diags);
+            let now = good.site.locales[li].guides.iter().any(|g| &g.path == rel);
+            undo.structural |= old.is_some() != now;
+            undo.changes.push(Swapped {
+                locale: li,
+                path: rel.clone(),
+                old,
+                slugs,
+            });
+        }
+        Ok(undo)
+    }
+}
+
+/// Check findings of every guide, by path.
+fn all_findings(site: &Site) -> HashMap<PathBuf, Vec<Diagnostic>> {
+    let pairs: Vec<(&str, &Guide)> = site
+        .locales
+        .iter()
+        .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
+        .collect();
+    pairs
+        .par_iter()
+        .map(|(tag, g)| (g.path.clone(), crate::check::guide_findings(site, tag, g)))
+        .collect()
+}
+
+/// Re-checks the swapped guides and every guide that links to one of them (a link's
+/// anchor may have appeared or vanished). Returns the replaced findings, to put back
+/// if the rebuild fails.
+fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnostic>)> {
+    let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
+    let slugs: Vec<&str> = undo
+        .changes
+        .iter()
+        .flat_map(|s| s.slugs.iter().map(String::as_str))
+        .collect();
+    let site = &good.site;
+    let todo: Vec<(&str, &Guide)> = site
+        .locales
+        .iter()
+        .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
+        .filter(|(_, g)| {
+            changed.contains(g.path.as_path())
+                || g.links
+                    .iter()
+                    .any(|link| slugs.iter().any(|s| link.url.contains(s)))
+        })
+        .collect();
+    let fresh: Vec<(PathBuf, Vec<Diagnostic>)> = todo
+        .par_iter()
+        .map(|(tag, g)| (g.path.clone(), crate::check::guide_findings(site, tag, g)))
+        .collect();
+    let mut old = Vec::new();
+    // Guides that no longer parse or were deleted lose their findings.
+    for p in &changed {
+        if let Some(f) = good.findings.remove(*p) {
+            old.push((p.to_path_buf(), f));
+        }
+    }
+    for (p, f) in fresh {
+        if let Some(prev) = good.findings.insert(p.clone(), f) {
+            if !changed.contains(p.as_path()) {
+                old.push((p, prev));
+            }
+        }
+    }
+    old
+}
+
+/// Puts back the findings [`refresh_findings`] replaced.
+fn restore_findings(good: &mut Good, undo: &Undo, old: Vec<(PathBuf, Vec<Diagnostic>)>) {
+    for s in &undo.changes {
+        good.findings.remove(&s.path);
+    }
+    good.findings.extend(old);
+}
+
+/// A guide swapped into the model, with what was there before.
+struct Swapped {
+    locale: usize,
+    path: PathBuf,
+    old: Option<Guide>,
+    /// Slugs before and after (pages of both are re-rendered or removed).
+    slugs: Vec<String>,
+}
+
+#[derive(Default)]
+struct Undo {
+    changes: Vec<Swapped>,
+    old_diags: Vec<(PathBuf, Option<Vec<Diagnostic>>)>,
+    /// A guide appeared, vanished or changed its slug: every page may link to it.
+    structural: bool,
+}
+
+impl Undo {
+    fn swap_diags(&mut self, good: &mut Good, rel: &Path, diags: Vec<Diagnostic>) {
+        let prev = if diags.is_empty() {
+            good.load_diags.remove(rel)
+        } else {
+            good.load_diags.insert(rel.to_path_buf(), diags)
+        };
+        self.old_diags.push((rel.to_path_buf(), prev));
+    }
+
+    /// Puts the model back as it was before [`Session::apply_guides`].
+    fn revert(self, good: &mut Good) {
+        for s in self.changes.into_iter().rev() {
+            let guides = &mut good.site.locales[s.locale].guides;
+            guides.retain(|g| g.path != s.path);
+            if let Some(g) = s.old {
+                let at = guides
+                    .binary_search_by(|o| o.slug.cmp(&g.slug))
+                    .unwrap_or_else(|i| i);
+                guides.insert(at, g);
+            }
+        }
+        for (path, prev) in self.old_diags.into_iter().rev() {
+            match prev {
+                Some(d) => {
+                    good.load_diags.insert(path, d);
+                }
+                None => {
+                    good.load_diags.remove(&path);
+                }
+            }
+        }
+    }
+}
+
+struct Update {
+    files: Vec<OutputFile>,
+    removed: Vec<String>,
+    /// Locales whose search index was left for later.
+    deferred: Vec<String>,
+}
+
+/// A locale's search index files, by output path.
+fn search_files(l: &crate::model::Locale) -> Vec<OutputFile> {
+    crate::search::build_locale_index(l)
+        .files()
+        .into_iter()
+        .map(|f| OutputFile {
+            path: format!("{}/{}", l.tag, f.name),
+            bytes: f.content.into_bytes(),
+        })
+        .collect()
+}
+
+/// `ko-KR/search-index.js` and its shards.
+fn is_search_file(path: &str, tag: &str) -> bool {
+    path.strip_prefix(tag)
+        .and_then(|r| r.strip_prefix('/'))
+        .is_some_and(|r| r.starts_with("search-index") && r.ends_with(".js"))
+}
+
+/// Renders the pages that can show the swapped guides (see the module comment).
+fn render_guides(
+    site: &Site,
+    theme: &Theme,
+    opts: RenderOptions,
+    undo: &Undo,
+    old_files: &BTreeMap<String, Bytes>,
+    defer_search: bool,
+    clock: &mut Clock,
+) -> Result<Update> {
+    let renderer = Renderer::new(site, theme, opts)?;
+    clock.lap("index");
+    let jobs = renderer.jobs();
+    if undo.structural {
+        let mut files = render_jobs(&renderer, &jobs)?;
+        files.extend(renderer.assets()?);
+        let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let removed = old_files
+            .keys()
+            .filter(|p| !new.contains(p.as_str()))
+            .cloned()
+            .collect();
+        return Ok(Update {
+            files,
+            removed,
+            deferred: Vec::new(),
+        });
+    }
+    let index = renderer.index();
+    let changed_locales: BTreeSet<usize> = undo.changes.iter().map(|s| s.locale).collect();
+    let slugs: HashSet<&str> = undo
+        .changes
+        .iter()
+        .flat_map(|s| s.slugs.iter().map(String::as_str))
+        .collect();
+    // Guide indices (per locale) of the changed guides, in the new index.
+    let changed_guides: HashSet<(usize, usize)> = index
+        .locales
+        .iter()
+        .enumerate()
+        .filter(|(li, _)| changed_locales.contains(li))
+        .flat_map(|(li, l)| {
+            l.guides
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| slugs.contains(g.guide.slug.as_str()))
+                .map(move |(gi, _)| (li, gi))
+        })
+        .collect();
+    let is_changed_slug = |li: usize, gi: usize| {
+        index.locales[li]
+            .guides
+            .get(gi)
+            .is_some_and(|g| slugs.contains(g.guide.slug.as_str()))
+    };
+    let code_path = |li: usize, ci: usize| {
+        format!(
+            "{}/codes/{}.html",
+            index.locales[li].tag, index.locales[li].codes[ci].stem
+        )
+    };
+    // Codes that appeared in or vanished from a changed locale: the language switcher of
+    // that code's page in the other locales points elsewhere now.
+    let mut toggled: HashSet<String> = HashSet::new();
+    for &li in &changed_locales {
+        let l = &index.locales[li];
+        let prefix = format!("{}/codes/", l.tag);
+        let before: HashSet<&str> = old_files
+            .keys()
+            .filter_map(|p| p.strip_prefix(prefix.as_str())?.strip_suffix(".html"))
+            .filter(|stem| *stem != "index" && !stem.contains('/'))
+            .collect();
+        let after: HashSet<&str> = l.codes.iter().map(|c| c.stem.as_str()).collect();
+        toggled.extend(before.symmetric_difference(&after).map(|s| (*s).to_owned()));
+    }
+    let selected: Vec<Job> = jobs
+        .iter()
+        .copied()
+        .filter(|job| match *job {
+            Job::Root | Job::NotFound | Job::Sitemap => true,
+            Job::Home { locale }
+            | Job::Codes { locale }
+            | Job::ErrorsJson { locale }
+            | Job::Search { locale } => changed_locales.contains(&locale),
+            // Every locale: the language switcher and "in other languages" link here.
+            Job::Guide { locale, guide } | Job::Entry { locale, guide, .. } => {
+                is_changed_slug(locale, guide)
+            }
+            // Pages of a guide or entry that another locale has: they follow its edits.
+            Job::Untranslated { locale, page } => index.locales[locale]
+                .untranslated
+                .get(page)
+                .is_some_and(|p| slugs.contains(p.slug.as_str())),
+            Job::Code { locale, code } if !changed_locales.contains(&locale) => {
+                toggled.contains(&index.locales[locale].codes[code].stem)
+            }
+            Job::Code { locale, code } => {
+                changed_locales.contains(&locale)
+                    && (index.locales[locale].codes[code]
+                        .entries
+                        .iter()
+                        .any(|(gi, _)| changed_guides.contains(&(locale, *gi)))
+                        || !old_files.contains_key(&code_path(locale, code)))
+            }
+        })
+        .collect();
+    clock.lap("select");
+    let mut files = render_jobs(&renderer, &selected)?;
+    clock.lap("pages");
+    // Search indexes of the changed locales, unless left for later.
+    let deferred: Vec<String> = if defer_search {
+        changed_locales
+            .iter()
+            .map(|&li| index.locales[li].tag.to_owned())
+            .collect()
+    } else {
+        let search: Vec<OutputFile> = index
+            .locales
+            .par_iter()
+            .enumerate()
+            .filter(|(li, _)| changed_locales.contains(li))
+            .flat_map_iter(|(_, l)| search_files(l.locale))
+            .collect();
+        files.extend(search);
+        Vec::new()
+    };
+    clock.lap("search");
+
+    // Files that may have stopped existing: pages of the changed guides, code pages and
+    // search shards of the changed locales.
+    let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let all_code_pages: HashSet<String> = changed_locales
+        .iter()
+        .flat_map(|&li| (0..index.locales[li].codes.len()).map(move |ci| (li, ci)))
+        .map(|(li, ci)| code_path(li, ci))
+        .collect();
+    let mut prefixes: Vec<String> = Vec::new();
+    for l in &index.locales {
+        for g in &l.guides {
+            if slugs.contains(g.guide.slug.as_str()) {
+                prefixes.push(format!("{}/{}/", l.tag, g.stem));
+            }
+        }
+    }
+    // Every "not translated yet" page the new model has, rendered this time or not.
+    let untranslated: HashSet<String> = index
+        .locales
+        .iter()
+        .flat_map(|l| {
+            l.untranslated
+                .iter()
+                .map(move |u| format!("{}/{}", l.tag, u.segments.join("/")))
+        })
+        .collect();
+    let removed = old_files
+        .keys()
+        .filter(|p| !new.contains(p.as_str()))
+        .filter(|p| {
+            let untranslated_gone = index.locales.iter().any(|l| {
+                p.strip_prefix(l.tag)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .and_then(|r| r.strip_prefix(UNTRANSLATED_DIR))
+                    .is_some_and(|r| r.starts_with('/'))
+            }) && !untranslated.contains(p.as_str());
+            let in_guide = prefixes
+                .iter()
+                .any(|pre| p.starts_with(pre.as_str()) && p.ends_with(".html"));
+            let locale_file = changed_locales.iter().any(|&li| {
+                let tag = index.locales[li].tag;
+                p.strip_prefix(tag)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .is_some_and(|r| {
+                        (r.starts_with("codes/")
+                            && r.ends_with(".html")
+                            && r != "codes/index.html"
+                            && !all_code_pages.contains(p.as_str()))
+                            || (!defer_search
+                                && r.starts_with("search-index")
+                                && r.ends_with(".js"))
+                    })
+            });
+            in_guide || locale_file || untranslated_gone
+        })
+        .cloned()
+        .collect();
+    Ok(Update {
+        files,
+        removed,
+        deferred,
+    })
+}
+
+fn render_jobs(renderer: &Renderer<'_>, jobs: &[Job]) -> Result<Vec<OutputFile>> {
+    jobs.par_iter().map(|job| renderer.render(*job)).collect()
+}
+
+/// The new file map from a complete render: files whose bytes did not change keep their
+/// old shared buffer (so callers can tell them unchanged by pointer), with the paths that
+/// changed and those that went away.
+fn replace_all(
+    old: &BTreeMap<String, Bytes>,
+    files: Vec<OutputFile>,
+) -> (BTreeMap<String, Bytes>, Vec<String>, Vec<String>) {
+    let mut changed = Vec::new();
+    let new: BTreeMap<String, Bytes> = files
+        .into_iter()
+        .map(|f| match old.get(&f.path) {
+            Some(o) if o[..] == f.bytes[..] => (f.path, o.clone()),
+            _ => {
+                changed.push(f.path.clone());
+                (f.path, Bytes::from(f.bytes))
+            }
+        })
+        .collect();
+    let removed = old
+        .keys()
+        .filter(|p| !new.contains_key(*p))
+        .cloned()
+        .collect();
+    changed.sort();
+    (new, changed, removed)
+}
+
+fn finish(
+    clock: Clock,
+    scope: Scope,
+    changed: Vec<String>,
+    removed: Vec<String>,
+    rendered: usize,
+    diagnostics: Vec<Diagnostic>,
+) -> Rebuilt {
+    Rebuilt {
+        scope,
+        changed,
+        removed,
+        rendered,
+        diagnostics,
+        elapsed: clock.start.elapsed(),
+        phases: clock.phases,
+    }
+}
+
+fn failed(diagnostics: Vec<Diagnostic>) -> Failed {
+    // Only the errors: warnings of a broken state (a translation that lost its source
+    // guide while that guide does not parse) are noise until it builds again.
+    let message = crate::check::report::summary(&diagnostics);
+    let diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .collect();
+    Failed {
+        message,
+        diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GUIDE: &str = "source/ko-KR/backup-azure-mabs-troubleshoot.md";
+
+    fn site() -> tempfile::TempDir {
+        site_from("source")
+    }
+
+    /// A temp copy of `<crate>/<rel>` as the site's `source/`.
+    fn site_from(rel: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        for entry in walkdir::WalkDir::new(&from) {
+            let entry = entry.expect("walk");
+            let rel = entry.path().strip_prefix(&from).expect("prefix");
+            let to = dir.path().join("source").join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).expect("mkdir");
+            } else {
+                std::fs::copy(entry.path(), &to).expect("copy");
+            }
+        }
+        dir
+    }
+
+    fn guide_plan() -> Plan {
+        let mut plan = Plan::default();
+        plan.add(super::super::Change::Guide {
+            locale: "ko-KR".into(),
+            path: GUIDE.split('/').collect(),
+        });
+        plan
+    }
+
+    fn opts() -> SessionOptions {
+        SessionOptions {
+            minify: false,
+            ..SessionOptions::default()
+        }
+    }
+
+    /// The incremental result must be exactly what a full build makes of the new sources.
+    #[test]
+    fn incremental_equals_full() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        // A new title, and one table row fewer (its error page and codes go away).
+        let row = text
+            .lines()
+            .find(|l| l.contains("0x29834"))
+            .expect("a row with a code")
+            .to_owned();
+        let edited = text
+            .replacen(
+                "title: Azure Backup Server",
+                "title: 편집된 Azure Backup Server",
+                1,
+            )
+            .replacen(&format!("{row}\n"), "", 1);
+        std::fs::write(&path, edited).expect("write");
+        let r = s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        assert_eq!(r.scope, Scope::Guides(1));
+        assert!(!r.changed.is_empty());
+        assert!(
+            r.removed.iter().any(|p| p.contains("0x29834")),
+            "{:?}",
+            r.removed
+        );
+        assert_same_as_full(&s, root);
+    }
+
+    fn assert_same_as_full(s: &Session, root: &Path) {
+        let mut fresh = Session::new(root, opts());
+        fresh.rebuild(&Plan::full()).expect("io").expect("full");
+        let a = s.files().expect("files");
+        let b = fresh.files().expect("files");
+        let keys_a: Vec<&String> = a.keys().collect();
+        let keys_b: Vec<&String> = b.keys().collect();
+        assert_eq!(keys_a, keys_b);
+        for (p, bytes) in b {
+            assert!(a[p][..] == bytes[..], "{p} differs from a full build");
+        }
+    }
+
+    #[test]
+    fn new_and_deleted_guides_equal_full() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
+        let new_rel = "source/ko-KR/second-guide.md";
+        std::fs::write(
+            root.join(new_rel),
+            text.replacen("title: ", "title: 두 번째 ", 1),
+        )
+        .expect("write");
+        let mut plan = Plan::default();
+        plan.add(super::super::Change::Guide {
+            locale: "ko-KR".into(),
+            path: new_rel.split('/').collect(),
+        });
+        s.rebuild(&plan).expect("io").expect("added");
+        assert!(s
+            .files()
+            .expect("files")
+            .contains_key("ko-KR/second-guide/index.html"));
+        assert_same_as_full(&s, root);
+        std::fs::remove_file(root.join(new_rel)).expect("delete");
+        let r = s.rebuild(&plan).expect("io").expect("deleted");
+        assert!(r
+            .removed
+            .contains(&"ko-KR/second-guide/index.html".to_owned()));
+        assert_same_as_full(&s, root);
+    }
+
+    /// An entry added to one locale gives the others a "not translated yet" page; removed,
+    /// the page goes away again.
+    #[test]
+    fn untranslated_pages_follow_edits_in_other_locales() {
+        let dir = site_from("tests/fixtures/l10n/source");
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let rel = "source/en-US/agent-errors.md";
+        let text = std::fs::read_to_string(root.join(rel)).expect("read");
+        let added = text.replace(
+            "| <a name=\"clock-skew\">",
+            "| <a name=\"brand-new\"></a>A brand new failure (0x7777) | Retry. |\n| <a name=\"clock-skew\">",
+        );
+        assert_ne!(added, text);
+        std::fs::write(root.join(rel), &added).expect("write");
+        let mut plan = Plan::default();
+        plan.add(super::super::Change::Guide {
+            locale: "en-US".into(),
+            path: rel.split('/').collect(),
+        });
+        let r = s.rebuild(&plan).expect("io").expect("added");
+        assert!(
+            r.changed
+                .iter()
+                .any(|p| p.starts_with("ko-KR/untranslated/") && p.contains("brand-new")),
+            "{:?}",
+            r.changed
+        );
+        assert_same_as_full(&s, root);
+        std::fs::write(root.join(rel), &text).expect("write");
+        let r = s.rebuild(&plan).expect("io").expect("removed");
+        assert!(
+            r.removed.iter().any(|p| p.contains("brand-new")),
+            "{:?}",
+            r.removed
+        );
+        assert_same_as_full(&s, root);
+    }
+
+    #[test]
+    fn a_broken_edit_keeps_the_site_and_is_retried() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let before = s.files().expect("files").clone();
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replacen("title: ", "title: [broken ", 1)).expect("write");
+        let failed = s.rebuild(&guide_plan()).expect("io").expect_err("broken");
+        assert!(failed
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == crate::diag::Severity::Error));
+        assert!(failed
+            .diagnostics
+            .iter()
+            .any(|d| d.file == Path::new(GUIDE)));
+        assert!(s.is_broken());
+        assert_eq!(s.files().expect("files").len(), before.len());
+        // The fix arrives with an unrelated change: the pending guide is rebuilt too.
+        std::fs::write(&path, text.replacen("title: ", "title: FIXED ", 1)).expect("write");
+        let r = s.rebuild(&Plan::default()).expect("io").expect("fixed");
+        assert!(!s.is_broken());
+        assert!(r.changed.iter().any(|p| p.starts_with("ko-KR/")));
+        let page = &s.files().expect("files")["ko-KR/backup-azure-mabs-troubleshoot/index.html"];
+        assert!(String::from_utf8_lossy(page).contains("FIXED"));
+    }
+}
