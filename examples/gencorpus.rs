@@ -187,13 +187,16 @@ struct RowPlan {
 fn plan(rng: &mut Rng, index: usize, guides: usize) -> Plan {
     let mut sections = Vec::new();
     let mut used = std::collections::HashSet::new();
-    for s in 0..rng.range(8, 15) {
-        let (noun, verb) = (rng.below(EN_NOUNS.len()), rng.below(EN_VERBS.len()));
-        let mut anchor = slug(&format!("{} {}", EN_NOUNS[noun], EN_VERBS[verb]));
-        if !used.insert(anchor.clone()) {
-            anchor = format!("{anchor}-{s}");
-            used.insert(anchor.clone());
-        }
+    for _ in 0..rng.range(8, 15) {
+        // Unique headings: the en-US slug of the heading is then the ko-KR anchor, so
+        // the locales' entries align (a duplicate heading would get a `-1` slug).
+        let (noun, verb, anchor) = loop {
+            let (noun, verb) = (rng.below(EN_NOUNS.len()), rng.below(EN_VERBS.len()));
+            let anchor = slug(&format!("the {} {}", EN_NOUNS[noun], EN_VERBS[verb]));
+            if used.insert(anchor.clone()) {
+                break (noun, verb, anchor);
+            }
+        };
         let rows = (0..rng.range(2, 6))
             .map(|_| RowPlan {
                 op: rng.below(OPS.len()),

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::render::{OutputFile, RenderOptions, RenderStats, Renderer};
 use crate::source::{self, LoadOptions};
 use crate::theme::Theme;
+use crate::timing::Clock;
 
 /// Arguments of `errbook build` beyond the global ones (`--root`, `--out`, `--locale`,
 /// `-q`), for `main.rs` to flatten into its subcommand.
@@ -72,6 +73,8 @@ pub struct BuildReport {
     /// Where the site was published.
     pub out: PathBuf,
     pub elapsed: Duration,
+    /// Wall time of each phase (load, check, render, search, write), for `-v`.
+    pub phases: Vec<(&'static str, Duration)>,
     /// Warnings and notes found while loading (errors fail the build instead).
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -101,7 +104,7 @@ pub fn output_dir(root: &Path, out: &Path) -> PathBuf {
 /// Builds the site at `root`. Nothing is written when loading finds errors (the earlier
 /// output stays as it was); those come back as [`Error::Input`].
 pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
-    let start = Instant::now();
+    let mut clock = Clock::new();
     let out = output_dir(root, &opts.out);
     // Refuse a bad --out before spending any time.
     crate::output::check_target(root, &out)?;
@@ -112,6 +115,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
             locales: opts.locales.clone(),
         },
     )?;
+    clock.lap("load");
     // The same checks as `errbook check`, with the same severity policy.
     let site = loaded.site;
     let mut found = loaded.diagnostics;
@@ -120,13 +124,16 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(Error::Input(diagnostics));
     }
+    clock.lap("check");
     let theme = Theme::load(root, &site.config.theme)?;
-    let (files, stats) = render_all(&site, &theme, opts, start)?;
+    let (files, stats) = render_all(&site, &theme, opts, &mut clock)?;
     crate::output::publish(root, &out, &files)?;
+    clock.lap("write");
     Ok(BuildReport {
         stats,
         out,
-        elapsed: start.elapsed(),
+        elapsed: clock.start.elapsed(),
+        phases: clock.phases,
         diagnostics,
     })
 }
@@ -137,7 +144,7 @@ fn render_all(
     site: &crate::model::Site,
     theme: &Theme,
     opts: &BuildOptions,
-    start: Instant,
+    clock: &mut Clock,
 ) -> Result<(Vec<OutputFile>, RenderStats)> {
     let renderer = Renderer::new(
         site,
@@ -150,7 +157,7 @@ fn render_all(
     let progress = Progress::new(
         jobs.len() as u64,
         !opts.quiet && std::io::stderr().is_terminal(),
-        start,
+        clock.start,
     );
     let files = jobs
         .par_iter()
@@ -162,7 +169,9 @@ fn render_all(
         .collect::<Result<Vec<_>>>();
     progress.finish();
     let mut files = files?;
+    clock.lap("render");
     files.extend(renderer.assets()?);
+    clock.lap("search");
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let stats = renderer.stats(&jobs, &files);
     Ok((files, stats))
@@ -232,6 +241,7 @@ mod tests {
             },
             out: PathBuf::from("output"),
             elapsed: Duration::from_millis(123),
+            phases: vec![],
             diagnostics: vec![],
         };
         assert_eq!(

@@ -20,6 +20,7 @@ pub mod render;
 pub mod search;
 pub mod text;
 pub mod theme;
+pub mod timing;
 pub mod translations;
 
 pub use error::{Error, Result};

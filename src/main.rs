@@ -247,12 +247,8 @@ impl LoopPrinter<'_> {
                     line.push_str(&format!(", published to {}", out.display()));
                 }
                 if g.verbose > 0 {
-                    let phases: Vec<String> = rebuilt
-                        .phases
-                        .iter()
-                        .map(|(n, d)| format!("{n} {:.1} ms", d.as_secs_f64() * 1000.0))
-                        .collect();
-                    line.push_str(&format!(" ({})", phases.join(", ")));
+                    let phases = errbook::timing::describe(&rebuilt.phases);
+                    line.push_str(&format!(" ({phases})"));
                 }
                 eprintln!("{line}");
             }
@@ -328,8 +324,13 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             let out = g.out.clone().unwrap_or_else(|| PathBuf::from("output"));
             let mut opts = args.options(out, g.locales.clone(), g.quiet);
             opts.deny_warnings = deny.contains(&errbook::check::Deny::Warnings);
-            let result = errbook::build::build(&g.root, &opts)
-                .map(|r| (r.diagnostics.clone(), r.to_string()));
+            let result = errbook::build::build(&g.root, &opts).map(|r| {
+                let mut closing = r.to_string();
+                if g.verbose > 0 {
+                    closing.push_str(&format!(" ({})", errbook::timing::describe(&r.phases)));
+                }
+                (r.diagnostics.clone(), closing)
+            });
             finish(g, result, "the published site was not changed")
         }
         Command::Report(args) => {

@@ -184,6 +184,27 @@ impl Theme {
         Ok(tera)
     }
 
+    /// The templates minified once (minify-html keeping Tera's syntax), so that pages
+    /// made of them and of minified fragments need no minifying of their own. `None`
+    /// when any template does not survive minifying intact (a `{% if %}` inside a tag,
+    /// which the minifier would take apart): pages are then minified whole.
+    pub fn minified_tera(&self) -> Result<Option<tera::Tera>> {
+        let mut sources = Vec::new();
+        for (rel, _) in self.templates() {
+            let text = self.text(rel)?;
+            let min = crate::render::minify_template(text);
+            match min {
+                Some(min) => sources.push((rel, min)),
+                None => return Ok(None),
+            }
+        }
+        let mut tera = tera::Tera::new();
+        if tera.add_raw_templates(sources).is_err() {
+            return Ok(None);
+        }
+        Ok(Some(tera))
+    }
+
     /// A Tera error as an [`Error::Template`] naming the theme file, line and column.
     pub fn template_error(&self, err: &tera::Error, rendering: Option<&str>) -> Error {
         let report = match err.kind() {
@@ -296,6 +317,35 @@ mod tests {
     #[test]
     fn builtin_templates_compile() {
         Theme::builtin().tera().expect("built-in templates compile");
+    }
+
+    /// Every default template survives minifying intact, so builds never minify whole
+    /// pages.
+    #[test]
+    fn builtin_templates_minify() {
+        let theme = Theme::builtin();
+        for (rel, _) in theme.templates() {
+            let text = theme.text(rel).expect("text");
+            let min = crate::render::minify_template(text)
+                .unwrap_or_else(|| panic!("{rel} does not minify intact"));
+            assert!(min.len() < text.len(), "{rel}");
+        }
+        assert!(theme.minified_tera().expect("tera").is_some());
+    }
+
+    #[test]
+    fn a_statement_inside_a_tag_is_not_minified() {
+        let src = "<tr{% if id %} id=\"{{ id }}\"{% endif %}>\n  <td>{{ x }}</td></tr>";
+        assert_eq!(crate::render::minify_template(src), None);
+        // An element opened in both branches: the minifier loses closing tags after it.
+        let twice = "<p>{% if a %}<a href=\"{{ h }}\">{% else %}<a class=x href=\"{{ h }}\">{% endif %}x</a></p></body></html>";
+        assert_eq!(crate::render::minify_template(twice), None);
+        let ok =
+            "{% if id %}<tr id=\"{{ id }}\">{% else %}<tr>{% endif %}\n  <td>{{ x }}</td></tr>";
+        assert_eq!(
+            crate::render::minify_template(ok).as_deref(),
+            Some("{% if id %}<tr id=\"{{ id }}\">{% else %}<tr>{% endif %} <td>{{ x }}</td></tr>")
+        );
     }
 
     #[test]

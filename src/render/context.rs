@@ -138,7 +138,7 @@ pub enum BlockView<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct HeaderView<'a> {
-    pub html: &'a str,
+    pub html: Cow<'a, str>,
     pub text: String,
 }
 

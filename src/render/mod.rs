@@ -97,6 +97,9 @@ pub struct Renderer<'a> {
     site: &'a Site,
     theme: &'a Theme,
     tera: tera::Tera,
+    /// The theme's templates minified once, when minifying and every template survives
+    /// it intact (see [`Theme::minified_tera`]); pages are then not minified whole.
+    tera_min: Option<tera::Tera>,
     index: SiteIndex<'a>,
     opts: RenderOptions,
     /// Images the guides show, by output path → file under the site root.
@@ -108,12 +111,18 @@ impl<'a> Renderer<'a> {
     /// naming the template file and line.
     pub fn new(site: &'a Site, theme: &'a Theme, opts: RenderOptions) -> Result<Self> {
         let tera = theme.tera()?;
+        let tera_min = if opts.minify {
+            theme.minified_tera()?
+        } else {
+            None
+        };
         let index = SiteIndex::new(site, theme)?;
         let images = pages::images(site);
         Ok(Renderer {
             site,
             theme,
             tera,
+            tera_min,
             index,
             opts,
             images,
@@ -167,7 +176,7 @@ impl<'a> Renderer<'a> {
     /// Renders one job into its file (minified when asked).
     pub fn render(&self, job: Job) -> Result<OutputFile> {
         let file = pages::render(self, job)?;
-        if self.opts.minify && file.path.ends_with(".html") {
+        if self.opts.minify && self.tera_min.is_none() && file.path.ends_with(".html") {
             return Ok(OutputFile {
                 bytes: minify(&file.bytes),
                 path: file.path,
@@ -218,10 +227,28 @@ impl<'a> Renderer<'a> {
             name: template.to_owned(),
             message: format!("context: {e}"),
         })?;
-        self.tera
-            .render(template, &ctx)
-            .map(String::into_bytes)
-            .map_err(|e| self.theme.template_error(&e, Some(template)))
+        let tera = self.tera_min.as_ref().unwrap_or(&self.tera);
+        match tera.render(template, &ctx) {
+            Ok(page) => Ok(page.into_bytes()),
+            // Report lines of the template as written, not of its minified form.
+            Err(e) => Err(self.theme.template_error(
+                &self.tera.render(template, &ctx).err().unwrap_or(e),
+                Some(template),
+            )),
+        }
+    }
+
+    /// A fragment of guide HTML, minified when the templates were (pages are then put
+    /// together from minified parts instead of being minified whole).
+    fn fragment<'h>(&self, html: std::borrow::Cow<'h, str>) -> std::borrow::Cow<'h, str> {
+        if self.tera_min.is_none() {
+            return html;
+        }
+        let min = minify(html.as_bytes());
+        match String::from_utf8(min) {
+            Ok(s) => std::borrow::Cow::Owned(s),
+            Err(_) => html,
+        }
     }
 }
 
@@ -229,7 +256,65 @@ impl<'a> Renderer<'a> {
 /// `<html>`/`<head>` opening tags are kept (`<html lang>` must survive), the doctype
 /// is left alone, and no non-compliant shortcuts are taken.
 pub fn minify(html: &[u8]) -> Vec<u8> {
-    let cfg = minify_html::Cfg {
+    static CFG: std::sync::LazyLock<minify_html::Cfg> =
+        std::sync::LazyLock::new(|| minify_cfg(false));
+    minify_html::minify(html, &CFG)
+}
+
+/// A template minified with its Tera syntax kept, or `None` when the minifier changed
+/// what Tera sees: the statements (`{% %}`, `{# #}`) must come out in the same order and
+/// the expressions (`{{ }}`) be the same ones (attributes may be reordered).
+pub fn minify_template(source: &str) -> Option<String> {
+    static CFG: std::sync::LazyLock<minify_html::Cfg> =
+        std::sync::LazyLock::new(|| minify_cfg(true));
+    let min = String::from_utf8(minify_html::minify(source.as_bytes(), &CFG)).ok()?;
+    fn syntax(s: &str) -> (Vec<&str>, Vec<&str>) {
+        let (mut statements, mut expressions) = (Vec::new(), Vec::new());
+        let mut rest = s;
+        while let Some(at) = rest.find('{') {
+            let tail = &rest[at..];
+            let close = match tail.as_bytes().get(1) {
+                Some(b'%') => "%}",
+                Some(b'#') => "#}",
+                Some(b'{') => "}}",
+                _ => {
+                    rest = &tail[1..];
+                    continue;
+                }
+            };
+            let Some(end) = tail.find(close) else {
+                // Unclosed: leave the template to Tera, unminified.
+                statements.push(tail);
+                break;
+            };
+            let token = &tail[..end + 2];
+            if close == "}}" {
+                expressions.push(token);
+            } else {
+                statements.push(token);
+            }
+            rest = &tail[end + 2..];
+        }
+        expressions.sort_unstable();
+        (statements, expressions)
+    }
+    // Closing tags are kept by our settings; one lost means the minifier misread the
+    // structure (an element opened in two branches of an `{% if %}`).
+    fn end_tags(s: &str) -> Vec<&str> {
+        let mut tags: Vec<&str> = s
+            .match_indices("</")
+            .filter_map(|(at, _)| s[at..].find('>').map(|end| &s[at..at + end]))
+            .collect();
+        tags.sort_unstable();
+        tags
+    }
+    (syntax(source) == syntax(&min) && end_tags(source) == end_tags(&min)).then_some(min)
+}
+
+/// The minifier's settings; `templates` keeps Tera's `{{ }}`, `{% %}` and `{# #}`.
+pub fn minify_cfg(templates: bool) -> minify_html::Cfg {
+    minify_html::Cfg {
+        preserve_brace_template_syntax: templates,
         keep_closing_tags: true,
         keep_html_and_head_opening_tags: true,
         keep_comments: false,
@@ -240,8 +325,7 @@ pub fn minify(html: &[u8]) -> Vec<u8> {
         allow_optimal_entities: false,
         allow_removing_spaces_between_attributes: false,
         ..minify_html::Cfg::default()
-    };
-    minify_html::minify(html, &cfg)
+    }
 }
 
 /// Everything, rendered across threads: pages, generated files and assets, sorted by path.

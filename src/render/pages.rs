@@ -401,7 +401,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                     .headers
                     .iter()
                     .map(|h| HeaderView {
-                        html: h,
+                        html: r.fragment(Cow::Borrowed(h)),
                         text: plain(h),
                     })
                     .collect();
@@ -825,7 +825,20 @@ fn rich(t: &Option<crate::model::RichText>) -> Option<&str> {
 /// Markdown file (`other.md#a`) go to that guide's page, or stop being links when the
 /// site has no such guide (the checker reports those); on an error page a bare `#anchor`
 /// goes to the anchor in the guide page.
+/// A fragment of guide HTML as a page shows it: links and images made local
+/// ([`localize_links`]), then minified when the build minifies (pages are not minified
+/// whole: their templates were, once).
 fn localize<'h>(
+    r: &Renderer<'_>,
+    l: &LocaleIndex<'_>,
+    guide: &crate::model::Guide,
+    html: &'h str,
+    on_entry_page: bool,
+) -> Cow<'h, str> {
+    r.fragment(localize_links(r, l, guide, html, on_entry_page))
+}
+
+fn localize_links<'h>(
     r: &Renderer<'_>,
     l: &LocaleIndex<'_>,
     guide: &crate::model::Guide,

@@ -300,7 +300,7 @@ fn minified_pages_keep_what_validity_needs() {
     let e = page(&files, "ko-KR/백업/vault.html");
     assert!(
         e.to_ascii_lowercase()
-            .starts_with("<!doctype html><html lang=ko-kr><head>"),
+            .starts_with("<!doctype html><html lang=\"ko-kr\"><head>"),
         "{}",
         &e[..80]
     );

@@ -24,10 +24,11 @@
 
 use std::collections::BTreeMap;
 
-use elasticlunr::IndexBuilder;
+use std::collections::HashMap;
+
+use elasticlunr::Language as _;
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::lang::ErrbookLanguage;
 use super::{IndexFile, SearchDoc, FIELDS, INDEX_FILE};
@@ -137,111 +138,102 @@ pub fn front_code<'a>(terms: impl Iterator<Item = (&'a str, &'a str)>) -> String
     out
 }
 
-/// Builds the elasticlunr index of the documents and compacts it.
-pub fn build(locale: &str, guides: Vec<GuideInfo>, docs: &[SearchDoc]) -> IndexData {
-    let names: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
-    let mut index = IndexBuilder::with_language(Box::new(ErrbookLanguage::for_locale(locale)))
-        .save_docs(false)
-        .add_fields(&names)
-        .build();
+/// One guide's share of a locale index: its documents (numbered from 0 within the
+/// guide) with their field lengths, codes and term counts. Built with elasticlunr's
+/// analysis (our [`ErrbookLanguage`]: its tokenizer, then its pipeline) and counted the
+/// way elasticlunr's `Index::add_doc` counts; parts are merged in guide order
+/// ([`merge`]), so a rebuild analyzes only the guides that changed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexPart {
+    rows: Vec<DocRow>,
+    /// (normalized code, document)
+    codes: Vec<(String, usize)>,
+    /// (term, field, document, count), sorted.
+    terms: Vec<(String, u8, usize, u64)>,
+}
+
+/// Analyzes the documents of one guide.
+pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
+    let lang = ErrbookLanguage::for_locale(locale);
+    let pipeline = lang.make_pipeline();
+    let mut part = IndexPart::default();
+    let mut counts: HashMap<String, u64> = HashMap::new();
     for (i, d) in docs.iter().enumerate() {
-        index.add_doc(&i.to_string(), d.fields.iter());
-    }
-    // Tokens are at most `MAX_TOKEN` characters, so the trie stays far below
-    // serde_json's nesting limit: this parse of our own output cannot fail.
-    let json: Value =
-        serde_json::from_str(&index.to_json()).expect("elasticlunr JSON is bounded and valid");
-
-    let mut postings: BTreeMap<String, Vec<(usize, Postings)>> = BTreeMap::new();
-    for (f, name) in names.iter().enumerate() {
-        let mut per_term = BTreeMap::new();
-        if let Some(root) = json.pointer(&format!("/index/{name}/root")) {
-            walk(root, &mut String::new(), &mut per_term);
+        let mut lengths = Vec::with_capacity(FIELDS.len());
+        for (f, text) in d.fields.iter().enumerate() {
+            let tokens = pipeline.run(lang.tokenize(text));
+            lengths.push(tokens.len());
+            for t in tokens {
+                *counts.entry(t).or_insert(0) += 1;
+            }
+            part.terms
+                .extend(counts.drain().map(|(t, c)| (t, f as u8, i, c)));
         }
-        for (term, mut list) in per_term {
-            list.sort_unstable();
-            postings.entry(term).or_default().push((f, list));
+        for c in &d.codes {
+            if !part.codes.iter().any(|(code, doc)| code == c && *doc == i) {
+                part.codes.push((c.clone(), i));
+            }
         }
-    }
-    let terms = postings
-        .into_iter()
-        .map(|(term, fields)| (term, encode_postings(&fields)))
-        .collect();
-
-    let info = json.pointer("/documentStore/docInfo");
-    let rows = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| DocRow {
+        part.rows.push(DocRow {
             guide: d.guide,
             section: d.section.clone(),
             id: d.id.clone(),
             title: d.title.clone(),
             snippet: d.snippet.clone(),
-            lengths: names
-                .iter()
-                .map(|f| {
-                    info.and_then(|v| v.get(i.to_string()))
-                        .and_then(|v| v.get(*f))
-                        .and_then(Value::as_u64)
-                        .map_or(0, |n| n as usize)
-                })
-                .collect(),
-        })
-        .collect();
+            lengths,
+        });
+    }
+    part.terms.sort_unstable();
+    part
+}
 
+/// The locale index of its guides' parts, in guide order (`parts[g]` is guide `g`'s).
+pub fn merge(locale: &str, guides: Vec<GuideInfo>, parts: &[&IndexPart]) -> IndexData {
+    let mut postings: BTreeMap<&str, Vec<(usize, Postings)>> = BTreeMap::new();
     let mut codes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, d) in docs.iter().enumerate() {
-        for c in &d.codes {
-            let list = codes.entry(c.clone()).or_default();
-            if !list.contains(&i) {
-                list.push(i);
-            }
+    let mut rows = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
+    for (g, part) in parts.iter().enumerate() {
+        let offset = rows.len();
+        rows.extend(part.rows.iter().map(|r| DocRow {
+            guide: g,
+            ..r.clone()
+        }));
+        for (code, doc) in &part.codes {
+            codes.entry(code.clone()).or_default().push(offset + doc);
+        }
+        for (term, field, doc, count) in &part.terms {
+            let fields = postings.entry(term.as_str()).or_default();
+            let f = usize::from(*field);
+            // Parts come in document order and their terms sorted by field, so each
+            // list stays sorted by document and the fields by index.
+            let slot = match fields.iter().position(|(x, _)| *x == f) {
+                Some(k) => k,
+                None => {
+                    let k = fields.partition_point(|(x, _)| *x < f);
+                    fields.insert(k, (f, Vec::new()));
+                    k
+                }
+            };
+            fields[slot].1.push((offset + doc, *count));
         }
     }
-
+    let terms = postings
+        .into_iter()
+        .map(|(term, fields)| (term.to_owned(), encode_postings(&fields)))
+        .collect();
     IndexData {
         v: FORMAT_VERSION,
         locale: locale.to_string(),
         stem: super::lang::stems(locale),
-        fields: names.iter().map(|s| s.to_string()).collect(),
+        fields: FIELDS.iter().map(|(f, _)| f.to_string()).collect(),
         boost: FIELDS.iter().map(|(_, b)| *b).collect(),
-        n: docs.len(),
+        n: rows.len(),
         guides,
         codes,
         shards: None,
         lens: None,
         docs: rows,
         terms,
-    }
-}
-
-/// Collects `term → [(doc, count)]` from an elasticlunr trie node.
-fn walk(node: &Value, term: &mut String, out: &mut BTreeMap<String, Postings>) {
-    let Some(obj) = node.as_object() else { return };
-    for (key, child) in obj {
-        match key.as_str() {
-            "docs" => {
-                let Some(docs) = child.as_object().filter(|d| !d.is_empty()) else {
-                    continue;
-                };
-                let list = out.entry(term.clone()).or_default();
-                for (doc, tf) in docs {
-                    let (Ok(doc), Some(tf)) = (doc.parse(), tf.get("tf").and_then(Value::as_f64))
-                    else {
-                        continue;
-                    };
-                    // elasticlunr stores sqrt(count); the count is a small integer.
-                    list.push((doc, (tf * tf).round().max(1.0) as u64));
-                }
-            }
-            "df" => {}
-            _ => {
-                term.push_str(key);
-                walk(child, term, out);
-                term.truncate(term.len() - key.len());
-            }
-        }
     }
 }
 
@@ -391,6 +383,113 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    /// Postings and field lengths as elasticlunr-rs's own `Index` records them (from its
+    /// JSON: a character trie of `{docs: {ref: {tf: sqrt(count)}}}` and `docInfo`).
+    fn elasticlunr_reference(
+        locale: &str,
+        docs: &[SearchDoc],
+    ) -> (BTreeMap<String, String>, Vec<Vec<usize>>) {
+        let names: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
+        let mut index =
+            elasticlunr::IndexBuilder::with_language(Box::new(ErrbookLanguage::for_locale(locale)))
+                .save_docs(false)
+                .add_fields(&names)
+                .build();
+        for (i, d) in docs.iter().enumerate() {
+            index.add_doc(&i.to_string(), d.fields.iter());
+        }
+        let json: Value = serde_json::from_str(&index.to_json()).expect("json");
+        fn walk(node: &Value, term: &mut String, out: &mut BTreeMap<String, Postings>) {
+            let Some(obj) = node.as_object() else { return };
+            for (key, child) in obj {
+                match key.as_str() {
+                    "docs" => {
+                        let docs = child.as_object().expect("docs");
+                        if docs.is_empty() {
+                            continue;
+                        }
+                        let list = out.entry(term.clone()).or_default();
+                        for (doc, tf) in docs {
+                            let tf = tf["tf"].as_f64().expect("tf");
+                            list.push((doc.parse().expect("ref"), (tf * tf).round() as u64));
+                        }
+                    }
+                    "df" => {}
+                    _ => {
+                        term.push_str(key);
+                        walk(child, term, out);
+                        term.truncate(term.len() - key.len());
+                    }
+                }
+            }
+        }
+        let mut postings: BTreeMap<String, Vec<(usize, Postings)>> = BTreeMap::new();
+        for (f, name) in names.iter().enumerate() {
+            let mut per_term = BTreeMap::new();
+            walk(
+                &json["index"][name]["root"],
+                &mut String::new(),
+                &mut per_term,
+            );
+            for (term, mut list) in per_term {
+                list.sort_unstable();
+                postings.entry(term).or_default().push((f, list));
+            }
+        }
+        let terms = postings
+            .into_iter()
+            .map(|(t, fields)| (t, encode_postings(&fields)))
+            .collect();
+        let info = &json["documentStore"]["docInfo"];
+        let lengths = (0..docs.len())
+            .map(|i| {
+                names
+                    .iter()
+                    .map(|f| info[i.to_string()][f].as_u64().unwrap_or(0) as usize)
+                    .collect()
+            })
+            .collect();
+        (terms, lengths)
+    }
+
+    /// Parts merged give exactly what one elasticlunr index of all documents holds.
+    #[test]
+    fn merged_parts_equal_one_elasticlunr_index() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let site = crate::source::load_site(root).expect("default site").site;
+        for locale in &site.locales {
+            let per_guide: Vec<Vec<SearchDoc>> = locale
+                .guides
+                .iter()
+                .enumerate()
+                .map(|(g, guide)| super::super::guide_docs(g, guide))
+                .collect();
+            // Two copies of each guide, so merging has to offset documents.
+            let per_guide: Vec<Vec<SearchDoc>> =
+                per_guide.iter().chain(&per_guide).cloned().collect();
+            let parts: Vec<IndexPart> = per_guide
+                .iter()
+                .map(|docs| build_part(&locale.tag, docs))
+                .collect();
+            let guides = vec![
+                GuideInfo {
+                    slug: "a".into(),
+                    title: "A".into()
+                };
+                parts.len()
+            ];
+            let data = merge(&locale.tag, guides, &parts.iter().collect::<Vec<_>>());
+            let all: Vec<SearchDoc> = per_guide.into_iter().flatten().collect();
+            let (terms, lengths) = elasticlunr_reference(&locale.tag, &all);
+            assert!(terms.len() > 100, "{}", terms.len());
+            assert_eq!(data.terms, terms, "{}", locale.tag);
+            let ours: Vec<Vec<usize>> = data.docs.iter().map(|d| d.lengths.clone()).collect();
+            assert_eq!(ours, lengths);
+            assert_eq!(data.n, all.len());
+        }
+    }
 
     #[test]
     fn postings_are_delta_coded_base36() {

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::model::{ErrorEntry, Guide, Locale, RichText, Section};
 
-pub use compact::IndexData;
+pub use compact::{IndexData, IndexPart};
 pub use lang::{analyze, ErrbookLanguage};
 
 /// The browser client, to be copied to `output/assets/search.js` by the build step.
@@ -78,24 +78,46 @@ pub struct IndexFile {
 
 /// Builds the index of one locale: a document per error entry and one per guide.
 pub fn build_locale_index(locale: &Locale) -> SearchIndex {
-    let mut docs = Vec::new();
-    let mut guides = Vec::new();
-    for (g, guide) in locale.guides.iter().enumerate() {
-        guides.push(compact::GuideInfo {
+    use rayon::prelude::*;
+    let parts: Vec<IndexPart> = locale
+        .guides
+        .par_iter()
+        .enumerate()
+        .map(|(g, guide)| guide_part(&locale.tag, g, guide))
+        .collect();
+    merge_locale_index(locale, &parts.iter().collect::<Vec<_>>())
+}
+
+/// One guide's share of its locale's index (see [`IndexPart`]); `g` is its position.
+pub fn guide_part(locale_tag: &str, g: usize, guide: &Guide) -> IndexPart {
+    compact::build_part(locale_tag, &guide_docs(g, guide))
+}
+
+/// The locale's index from the parts of its guides, in the locale's guide order.
+pub fn merge_locale_index(locale: &Locale, parts: &[&IndexPart]) -> SearchIndex {
+    let guides = locale
+        .guides
+        .iter()
+        .map(|guide| compact::GuideInfo {
             slug: guide.slug.clone(),
             title: guide.title.clone(),
-        });
-        docs.push(guide_doc(g, guide));
-        for section in guide.sections_flat() {
-            for entry in &section.entries {
-                docs.push(entry_doc(g, section, entry));
-            }
-        }
-    }
+        })
+        .collect();
     SearchIndex {
         locale: locale.tag.clone(),
-        data: compact::build(&locale.tag, guides, &docs),
+        data: compact::merge(&locale.tag, guides, parts),
     }
+}
+
+/// The documents of one guide: the guide itself, then its entries in order.
+fn guide_docs(g: usize, guide: &Guide) -> Vec<SearchDoc> {
+    let mut docs = vec![guide_doc(g, guide)];
+    for section in guide.sections_flat() {
+        for entry in &section.entries {
+            docs.push(entry_doc(g, section, entry));
+        }
+    }
+    docs
 }
 
 impl SearchIndex {

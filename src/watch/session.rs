@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rayon::prelude::*;
 
@@ -22,6 +22,7 @@ use crate::parse::Vocabulary;
 use crate::render::{Job, OutputFile, RenderOptions, Renderer, UNTRANSLATED_DIR};
 use crate::source::{self, LoadOptions};
 use crate::theme::Theme;
+use crate::timing::Clock;
 
 use super::change::Plan;
 
@@ -118,28 +119,6 @@ pub struct Session {
 }
 
 /// Times phases of a rebuild.
-struct Clock {
-    start: Instant,
-    last: Instant,
-    phases: Vec<(&'static str, Duration)>,
-}
-
-impl Clock {
-    fn new() -> Self {
-        let now = Instant::now();
-        Clock {
-            start: now,
-            last: now,
-            phases: Vec::new(),
-        }
-    }
-    fn lap(&mut self, name: &'static str) {
-        let now = Instant::now();
-        self.phases.push((name, now - self.last));
-        self.last = now;
-    }
-}
-
 impl Session {
     pub fn new(root: impl Into<PathBuf>, opts: SessionOptions) -> Session {
         Session {

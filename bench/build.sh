@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Whole-build benchmark: `errbook build` against `hugo --minify` on the same generated
+# guides, side by side in one run, at 200 and 2,000 guides per locale by default
+# (`bench/build.sh 200 2000 4000`). Each tool builds its native site: errbook every
+# guide, error, code and search file; Hugo one page per guide with a minimal layout.
+# Wall time and peak memory come from `/usr/bin/time -v`; medians of $RUNS runs (5).
+# Not a test: it prints numbers. Hugo is optional (`apt-get install hugo`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+runs="${RUNS:-5}"
+sizes=("${@:-200 2000}")
+# shellcheck disable=SC2206
+sizes=(${sizes[*]})
+
+cargo build --release --bin errbook --example gencorpus
+bin="$PWD/$target/release/errbook"
+work="${WORK:-$(mktemp -d)}"
+[ -n "${WORK:-}" ] || trap 'rm -rf "$work"' EXIT
+
+# Prints "wall_seconds peak_kb" of one run of the command.
+measure() {
+    local log
+    log="$(mktemp)"
+    /usr/bin/time -v "$@" >/dev/null 2>"$log" || { cat "$log" >&2; rm -f "$log"; return 1; }
+    awk -F': ' '
+        /Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; wall = s }
+        /Maximum resident set size/ { kb = $2 }
+        END { printf "%.3f %d\n", wall, kb }' "$log"
+    rm -f "$log"
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# A Hugo site over the same Markdown: one language per locale, the guides as content.
+hugo_site() {
+    local from="$1" to="$2"
+    mkdir -p "$to/layouts/_default"
+    {
+        echo 'baseURL = "http://example.invalid/"'
+        echo 'defaultContentLanguage = "ko"'
+        echo 'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]'
+        echo '[markup.goldmark.renderer]'
+        echo 'unsafe = true'
+        echo '[languages.ko]'
+        echo 'contentDir = "content/ko-KR"'
+        echo 'weight = 1'
+        echo '[languages.en]'
+        echo 'contentDir = "content/en-US"'
+        echo 'weight = 2'
+    } >"$to/config.toml"
+    cat >"$to/layouts/_default/baseof.html" <<'EOF'
+<!doctype html><html lang="{{ .Site.Language.Lang }}"><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body><nav><a href="{{ .Site.Home.RelPermalink }}">{{ .Site.Title }}</a></nav><main>{{ block "main" . }}{{ end }}</main></body></html>
+EOF
+    cat >"$to/layouts/_default/single.html" <<'EOF'
+{{ define "main" }}<article><h1>{{ .Title }}</h1>{{ .TableOfContents }}{{ .Content }}</article>{{ end }}
+EOF
+    cat >"$to/layouts/_default/list.html" <<'EOF'
+{{ define "main" }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}
+EOF
+    for dir in "$from"/source/*/; do
+        local locale
+        locale="$(basename "$dir")"
+        mkdir -p "$to/content/$locale"
+        cp "$dir"*.md "$to/content/$locale/"
+    done
+}
+
+printf '%-8s %-8s %10s %10s %8s %10s %10s\n' guides tool wall_s peak_MB pages index_MB md_MB
+for n in "${sizes[@]}"; do
+    site="$work/gen$n"
+    [ -d "$site/source" ] || "$target/release/examples/gencorpus" --guides "$n" --out "$site" >/dev/null
+    md_mb=$(du -sm "$site/source" | cut -f1)
+    hugo_ok=""
+    if command -v hugo >/dev/null; then
+        [ -d "$work/hugo$n" ] || hugo_site "$site" "$work/hugo$n"
+        hugo_ok=1
+    fi
+    ew=(); em=(); hw=(); hm=()
+    for _ in $(seq "$runs"); do
+        # Side by side: one run of each, alternating, so both see the same machine.
+        read -r w m < <(measure "$bin" --root "$site" -q build)
+        ew+=("$w"); em+=("$m")
+        if [ -n "$hugo_ok" ]; then
+            rm -rf "$work/hugo$n/public"
+            read -r w m < <(measure hugo --quiet --minify -s "$work/hugo$n")
+            hw+=("$w"); hm+=("$m")
+        fi
+    done
+    pages=$(find "$site/output" -name '*.html' | wc -l)
+    index_mb=$(find "$site/output" -name 'search-index*' -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1048576 }')
+    e_wall=$(printf '%s\n' "${ew[@]}" | median)
+    e_mem=$(printf '%s\n' "${em[@]}" | median)
+    printf '%-8s %-8s %10s %10d %8d %10s %10s\n' "$n" errbook "$e_wall" $((e_mem / 1024)) "$pages" "$index_mb" "$md_mb"
+    if [ -n "$hugo_ok" ]; then
+        h_wall=$(printf '%s\n' "${hw[@]}" | median)
+        h_mem=$(printf '%s\n' "${hm[@]}" | median)
+        h_pages=$(find "$work/hugo$n/public" -name '*.html' | wc -l)
+        printf '%-8s %-8s %10s %10d %8d %10s %10s\n' "$n" hugo "$h_wall" $((h_mem / 1024)) "$h_pages" - "$md_mb"
+        awk -v e="$e_wall" -v h="$h_wall" -v n="$n" 'BEGIN { printf "%-8s ratio errbook/hugo: %.2f\n", n, e / h }'
+    fi
+done
