@@ -119,12 +119,25 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 /// Writes `files` as the new content of `out`, atomically (see the module comment).
+///
+/// A file whose bytes equal those already published is hard-linked from the current
+/// output instead of written again: a rebuild creates files only for what changed (their
+/// modification times tell a sync tool what to copy), which is also much faster than
+/// writing every file anew.
 pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
     let files: Vec<(&str, &[u8])> = files
         .iter()
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
         .collect();
-    publish_reusing(root, out, &files, &|_| false)
+    publish_with(root, out, &files, Reuse::IfSame)
+}
+
+/// Which files of the current output a new one may reuse.
+enum Reuse<'a> {
+    /// Those the caller knows to be unchanged.
+    Known(&'a (dyn Fn(&str) -> bool + Sync)),
+    /// Those whose bytes turn out to be the same.
+    IfSame,
 }
 
 /// [`publish`] for a rebuild: files for which `unchanged` says their bytes are those
@@ -137,6 +150,10 @@ pub fn publish_reusing(
     files: &[(&str, &[u8])],
     unchanged: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<()> {
+    publish_with(root, out, files, Reuse::Known(unchanged))
+}
+
+fn publish_with(root: &Path, out: &Path, files: &[(&str, &[u8])], reuse: Reuse<'_>) -> Result<()> {
     check_target(root, out)?;
     let target = resolve(out)?;
     let (parent, name) = match (target.parent(), target.file_name()) {
@@ -162,11 +179,13 @@ pub fn publish_reusing(
     let staging = parent.join(with_suffix(&name, STAGING, &tag));
     let trash = parent.join(with_suffix(&name, TRASH, &tag));
 
-    let reuse = |rel: &str| {
-        if !unchanged(rel) {
-            return None;
-        }
-        relative_path(rel).ok().map(|p| target.join(p))
+    let reuse = |rel: &str, bytes: &[u8]| {
+        let old = target.join(relative_path(rel).ok()?);
+        let same = match reuse {
+            Reuse::Known(unchanged) => unchanged(rel),
+            Reuse::IfSame => same_bytes(&old, bytes),
+        };
+        same.then_some(old)
     };
     let result = write_all(&staging, files, &reuse).and_then(|()| swap(&staging, &target, &trash));
     if result.is_err() {
@@ -186,7 +205,7 @@ fn with_suffix(name: &OsString, kind: &str, tag: &str) -> OsString {
 fn write_all(
     staging: &Path,
     files: &[(&str, &[u8])],
-    reuse: &(dyn Fn(&str) -> Option<PathBuf> + Sync),
+    reuse: &(dyn Fn(&str, &[u8]) -> Option<PathBuf> + Sync),
 ) -> Result<()> {
     if staging.exists() {
         std::fs::remove_dir_all(staging)
@@ -212,13 +231,23 @@ fn write_all(
         .par_iter()
         .zip(paths.par_iter())
         .try_for_each(|((rel, bytes), p)| {
-            if let Some(old) = reuse(rel) {
+            if let Some(old) = reuse(rel, bytes) {
                 if std::fs::hard_link(&old, p).is_ok() {
                     return Ok(());
                 }
             }
             std::fs::write(p, bytes).map_err(|e| Error::io("write", p, e))
         })
+}
+
+/// Whether the file at `path` holds exactly `bytes` (false when it cannot be read).
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && m.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
 }
 
 /// A `/`-separated output path as a relative `PathBuf`; anything that could escape the
@@ -379,6 +408,24 @@ mod tests {
             after.modified().expect("mtime"),
             "the unchanged file was not written again"
         );
+    }
+
+    /// A full build compares: identical files keep their inode and time, changed ones
+    /// are new.
+    #[cfg(unix)]
+    #[test]
+    fn a_rebuild_links_identical_files() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        let meta = |rel: &str| std::fs::metadata(out.join(rel)).expect("meta");
+        let (a, index) = (meta("ko-KR/가이드/a.html"), meta("index.html"));
+        publish(dir.path(), &out, &files("two")).expect("second");
+        assert_eq!(meta("ko-KR/가이드/a.html").ino(), a.ino(), "same bytes: linked");
+        assert_ne!(meta("index.html").ino(), index.ino(), "new bytes: a new file");
+        assert_eq!(std::fs::read(out.join("index.html")).expect("read"), b"two");
+        assert_eq!(meta("ko-KR/가이드/a.html").nlink(), 1, "the old site is gone");
     }
 
     #[test]
