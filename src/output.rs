@@ -422,10 +422,22 @@ mod tests {
         let meta = |rel: &str| std::fs::metadata(out.join(rel)).expect("meta");
         let (a, index) = (meta("ko-KR/가이드/a.html"), meta("index.html"));
         publish(dir.path(), &out, &files("two")).expect("second");
-        assert_eq!(meta("ko-KR/가이드/a.html").ino(), a.ino(), "same bytes: linked");
-        assert_ne!(meta("index.html").ino(), index.ino(), "new bytes: a new file");
+        assert_eq!(
+            meta("ko-KR/가이드/a.html").ino(),
+            a.ino(),
+            "same bytes: linked"
+        );
+        assert_ne!(
+            meta("index.html").ino(),
+            index.ino(),
+            "new bytes: a new file"
+        );
         assert_eq!(std::fs::read(out.join("index.html")).expect("read"), b"two");
-        assert_eq!(meta("ko-KR/가이드/a.html").nlink(), 1, "the old site is gone");
+        assert_eq!(
+            meta("ko-KR/가이드/a.html").nlink(),
+            1,
+            "the old site is gone"
+        );
     }
 
     #[test]

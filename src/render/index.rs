@@ -1,6 +1,7 @@
 //! What pages share: per locale its UI strings, every guide's and entry's file name,
 //! and the code index. Built once per render, read by every page.
 
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::error::Result;
@@ -114,10 +115,16 @@ impl<'a> LocaleIndex<'a> {
         // pages: no guide may take those folders.
         guide_stems.taken.insert("codes".into());
         guide_stems.taken.insert(UNTRANSLATED_DIR.into());
-        let guides: Vec<GuideIndex> = locale
+        let stems: Vec<String> = locale
             .guides
             .iter()
-            .map(|g| GuideIndex::new(g, guide_stems.take(file_stem(&g.slug))))
+            .map(|g| guide_stems.take(file_stem(&g.slug)))
+            .collect();
+        let guides: Vec<GuideIndex> = locale
+            .guides
+            .par_iter()
+            .zip(stems)
+            .map(|(g, stem)| GuideIndex::new(g, stem))
             .collect();
         let by_slug = guides
             .iter()

@@ -12,6 +12,8 @@ mod pages;
 mod tests;
 pub mod url;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -93,13 +95,32 @@ pub enum Job {
     },
 }
 
+/// A theme's compiled templates; compiled once per theme (and kept across rebuilds by
+/// `serve`).
+pub struct Templates {
+    tera: tera::Tera,
+    /// The templates minified once, when minifying and every template survives it intact
+    /// (see [`Theme::minified_tera`]); pages are then not minified whole.
+    tera_min: Option<tera::Tera>,
+}
+
+impl Templates {
+    /// Fails on a template error, naming the template file and line.
+    pub fn compile(theme: &Theme, opts: RenderOptions) -> Result<Self> {
+        let tera = theme.tera()?;
+        let tera_min = if opts.minify {
+            theme.minified_tera()?
+        } else {
+            None
+        };
+        Ok(Templates { tera, tera_min })
+    }
+}
+
 pub struct Renderer<'a> {
     site: &'a Site,
     theme: &'a Theme,
-    tera: tera::Tera,
-    /// The theme's templates minified once, when minifying and every template survives
-    /// it intact (see [`Theme::minified_tera`]); pages are then not minified whole.
-    tera_min: Option<tera::Tera>,
+    templates: Arc<Templates>,
     index: SiteIndex<'a>,
     opts: RenderOptions,
     /// Images the guides show, by output path → file under the site root.
@@ -110,19 +131,23 @@ impl<'a> Renderer<'a> {
     /// Compiles the theme's templates and indexes the site. Fails on a template error,
     /// naming the template file and line.
     pub fn new(site: &'a Site, theme: &'a Theme, opts: RenderOptions) -> Result<Self> {
-        let tera = theme.tera()?;
-        let tera_min = if opts.minify {
-            theme.minified_tera()?
-        } else {
-            None
-        };
+        let templates = Arc::new(Templates::compile(theme, opts)?);
+        Self::with_templates(site, theme, templates, opts)
+    }
+
+    /// [`Renderer::new`] with templates compiled earlier from the same theme and options.
+    pub fn with_templates(
+        site: &'a Site,
+        theme: &'a Theme,
+        templates: Arc<Templates>,
+        opts: RenderOptions,
+    ) -> Result<Self> {
         let index = SiteIndex::new(site, theme)?;
         let images = pages::images(site);
         Ok(Renderer {
             site,
             theme,
-            tera,
-            tera_min,
+            templates,
             index,
             opts,
             images,
@@ -176,7 +201,7 @@ impl<'a> Renderer<'a> {
     /// Renders one job into its file (minified when asked).
     pub fn render(&self, job: Job) -> Result<OutputFile> {
         let file = pages::render(self, job)?;
-        if self.opts.minify && self.tera_min.is_none() && file.path.ends_with(".html") {
+        if self.opts.minify && self.templates.tera_min.is_none() && file.path.ends_with(".html") {
             return Ok(OutputFile {
                 bytes: minify(&file.bytes),
                 path: file.path,
@@ -227,12 +252,13 @@ impl<'a> Renderer<'a> {
             name: template.to_owned(),
             message: format!("context: {e}"),
         })?;
-        let tera = self.tera_min.as_ref().unwrap_or(&self.tera);
+        let t = &self.templates;
+        let tera = t.tera_min.as_ref().unwrap_or(&t.tera);
         match tera.render(template, &ctx) {
             Ok(page) => Ok(page.into_bytes()),
             // Report lines of the template as written, not of its minified form.
             Err(e) => Err(self.theme.template_error(
-                &self.tera.render(template, &ctx).err().unwrap_or(e),
+                &t.tera.render(template, &ctx).err().unwrap_or(e),
                 Some(template),
             )),
         }
@@ -241,7 +267,7 @@ impl<'a> Renderer<'a> {
     /// A fragment of guide HTML, minified when the templates were (pages are then put
     /// together from minified parts instead of being minified whole).
     fn fragment<'h>(&self, html: std::borrow::Cow<'h, str>) -> std::borrow::Cow<'h, str> {
-        if self.tera_min.is_none() {
+        if self.templates.tera_min.is_none() {
             return html;
         }
         let min = minify(html.as_bytes());

@@ -956,9 +956,12 @@ pub(super) fn image_output_path(guide_path: &std::path::Path, src: &str) -> Opti
 pub(super) fn images(
     site: &crate::model::Site,
 ) -> std::collections::BTreeMap<String, std::path::PathBuf> {
-    let mut found = std::collections::BTreeMap::new();
-    for locale in &site.locales {
-        for g in &locale.guides {
+    use rayon::prelude::*;
+    let guides: Vec<&crate::model::Guide> =
+        site.locales.iter().flat_map(|l| l.guides.iter()).collect();
+    guides
+        .par_iter()
+        .flat_map_iter(|g| {
             let mut html: Vec<&str> = Vec::new();
             for b in &g.body {
                 match b {
@@ -970,17 +973,16 @@ pub(super) fn images(
                     ),
                 }
             }
-            for src in html.iter().flat_map(|h| img_srcs(h)) {
-                if let Some(out) = image_output_path(&g.path, &src) {
+            html.into_iter()
+                .flat_map(img_srcs)
+                .filter_map(|src| {
+                    let out = image_output_path(&g.path, &src)?;
                     let file = out
                         .split('/')
                         .fold(site.root.join(crate::source::SOURCE_DIR), |p, s| p.join(s));
-                    if file.is_file() {
-                        found.insert(out, file);
-                    }
-                }
-            }
-        }
-    }
-    found
+                    file.is_file().then_some((out, file))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

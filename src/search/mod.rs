@@ -13,6 +13,9 @@ pub mod tokenize;
 
 pub use crate::percent::encode_segment;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::model::{ErrorEntry, Guide, Locale, RichText, Section};
@@ -86,6 +89,64 @@ pub fn build_locale_index(locale: &Locale) -> SearchIndex {
         .map(|(g, guide)| guide_part(&locale.tag, g, guide))
         .collect();
     merge_locale_index(locale, &parts.iter().collect::<Vec<_>>())
+}
+
+/// Index parts of guides kept between rebuilds (`serve`, `watch`): a guide whose search
+/// documents did not change is not analyzed again, so updating an index after an edit
+/// costs one guide's analysis plus the merge.
+#[derive(Default)]
+pub struct PartCache {
+    /// (locale, guide slug) → (hash of the guide's documents, its part)
+    parts: std::sync::Mutex<HashMap<(String, String), (u64, Arc<IndexPart>)>>,
+}
+
+impl PartCache {
+    /// [`build_locale_index`], reusing the parts of unchanged guides.
+    pub fn locale_index(&self, locale: &Locale) -> SearchIndex {
+        use rayon::prelude::*;
+        let parts: Vec<Arc<IndexPart>> = locale
+            .guides
+            .par_iter()
+            .enumerate()
+            .map(|(g, guide)| {
+                let docs = guide_docs(g, guide);
+                let hash = docs_hash(&docs);
+                let key = (locale.tag.clone(), guide.slug.clone());
+                let cached = self.parts.lock().ok().and_then(|m| {
+                    m.get(&key)
+                        .filter(|(h, _)| *h == hash)
+                        .map(|(_, p)| p.clone())
+                });
+                cached.unwrap_or_else(|| {
+                    let part = Arc::new(compact::build_part(&locale.tag, &docs));
+                    if let Ok(mut m) = self.parts.lock() {
+                        m.insert(key, (hash, part.clone()));
+                    }
+                    part
+                })
+            })
+            .collect();
+        // Forget guides that are gone.
+        if let Ok(mut m) = self.parts.lock() {
+            let slugs: HashSet<&str> = locale.guides.iter().map(|g| g.slug.as_str()).collect();
+            m.retain(|(tag, slug), _| tag != &locale.tag || slugs.contains(slug.as_str()));
+        }
+        merge_locale_index(
+            locale,
+            &parts.iter().map(|p| p.as_ref()).collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// What a part depends on: every document's fields and what results show (not the
+/// guide's position, which the merge sets).
+fn docs_hash(docs: &[SearchDoc]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for d in docs {
+        (&d.id, &d.title, &d.section, &d.snippet, &d.codes, &d.fields).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// One guide's share of its locale's index (see [`IndexPart`]); `g` is its position.
@@ -260,6 +321,33 @@ pub fn guide_url(guide_slug: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cache gives what a fresh build gives, before and after an edit.
+    #[test]
+    fn cached_parts_give_the_fresh_index() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut site = crate::source::load_site(root).expect("default site").site;
+        let cache = PartCache::default();
+        let locale = &mut site.locales[0];
+        assert_eq!(
+            cache.locale_index(locale).to_script(),
+            build_locale_index(locale).to_script()
+        );
+        let entry = locale.guides[0]
+            .sections
+            .iter_mut()
+            .flat_map(|s| {
+                s.entries
+                    .iter_mut()
+                    .chain(s.children.iter_mut().flat_map(|c| c.entries.iter_mut()))
+            })
+            .next()
+            .expect("an entry");
+        entry.message.text = "zzyzx edited message".into();
+        let edited = cache.locale_index(locale).to_script();
+        assert!(edited.contains("zzyzx"));
+        assert_eq!(edited, build_locale_index(locale).to_script());
+    }
 
     #[test]
     fn clip_keeps_words_and_marks_the_cut() {

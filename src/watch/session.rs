@@ -19,7 +19,8 @@ use crate::diag::{self, Diagnostic};
 use crate::error::{Error, Result};
 use crate::model::{Guide, Pos, Site};
 use crate::parse::Vocabulary;
-use crate::render::{Job, OutputFile, RenderOptions, Renderer, UNTRANSLATED_DIR};
+use crate::render::{Job, OutputFile, RenderOptions, Renderer, Templates, UNTRANSLATED_DIR};
+use crate::search::PartCache;
 use crate::source::{self, LoadOptions};
 use crate::theme::Theme;
 use crate::timing::Clock;
@@ -96,6 +97,8 @@ pub type Outcome = std::result::Result<Rebuilt, Failed>;
 struct Good {
     site: Site,
     theme: Theme,
+    /// The theme's compiled templates, until the theme changes.
+    templates: Arc<Templates>,
     /// Loader findings (front matter warnings…) by guide path, and those of site.yaml.
     load_diags: HashMap<PathBuf, Vec<Diagnostic>>,
     config_diags: Vec<Diagnostic>,
@@ -116,6 +119,8 @@ pub struct Session {
     pending: Plan,
     /// Locales whose search index is behind their pages (`defer_search`).
     search_due: BTreeSet<String>,
+    /// Search index parts of unchanged guides, kept between rebuilds.
+    search_parts: PartCache,
 }
 
 /// Times phases of a rebuild.
@@ -127,6 +132,7 @@ impl Session {
             good: None,
             pending: Plan::full(),
             search_due: BTreeSet::new(),
+            search_parts: PartCache::default(),
         }
     }
 
@@ -209,7 +215,7 @@ impl Session {
                 .collect();
             let files: Vec<OutputFile> = locales
                 .par_iter()
-                .flat_map_iter(|l| search_files(l))
+                .flat_map_iter(|l| search_files(&self.search_parts, l))
                 .collect();
             rendered = files.len();
             let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
@@ -263,7 +269,9 @@ impl Session {
         let diagnostics = self.check(&site, &load_diags, &config_diags, &findings)?;
         clock.lap("check");
         let theme = Theme::load(&self.root, &site.config.theme)?;
-        let renderer = Renderer::new(&site, &theme, self.render_options())?;
+        let templates = Arc::new(Templates::compile(&theme, self.render_options())?);
+        let renderer =
+            Renderer::with_templates(&site, &theme, templates.clone(), self.render_options())?;
         let jobs = renderer.jobs();
         let mut files = render_jobs(&renderer, &jobs)?;
         files.extend(renderer.assets()?);
@@ -276,6 +284,7 @@ impl Session {
         self.good = Some(Good {
             site,
             theme,
+            templates,
             load_diags,
             config_diags,
             findings,
@@ -369,13 +378,19 @@ impl Session {
             }
         };
         let rendered = (|| {
-            let renderer = Renderer::new(&good.site, &theme, self.render_options())?;
+            let templates = Arc::new(Templates::compile(&theme, self.render_options())?);
+            let renderer = Renderer::with_templates(
+                &good.site,
+                &theme,
+                templates.clone(),
+                self.render_options(),
+            )?;
             let jobs = renderer.jobs();
             let mut files = render_jobs(&renderer, &jobs)?;
             files.extend(renderer.assets()?);
-            Ok::<_, Error>(files)
+            Ok::<_, Error>((files, templates))
         })();
-        let files = match rendered {
+        let (files, templates) = match rendered {
             Ok(f) => f,
             Err(e) => {
                 restore_findings(good, &undo, old_findings);
@@ -385,6 +400,7 @@ impl Session {
         };
         clock.lap("render");
         good.theme = theme;
+        good.templates = templates;
         let (new, changed, removed) = replace_all(&good.files, files);
         let n = new.len();
         good.files = new;
@@ -443,10 +459,12 @@ impl Session {
         let result = render_guides(
             &good.site,
             &good.theme,
+            good.templates.clone(),
             self.render_options(),
             &undo,
             &good.files,
             self.opts.defer_search,
+            &self.search_parts,
             clock,
         );
         let mut update = match result {
@@ -683,8 +701,9 @@ struct Update {
 }
 
 /// A locale's search index files, by output path.
-fn search_files(l: &crate::model::Locale) -> Vec<OutputFile> {
-    crate::search::build_locale_index(l)
+fn search_files(cache: &PartCache, l: &crate::model::Locale) -> Vec<OutputFile> {
+    cache
+        .locale_index(l)
         .files()
         .into_iter()
         .map(|f| OutputFile {
@@ -705,13 +724,15 @@ fn is_search_file(path: &str, tag: &str) -> bool {
 fn render_guides(
     site: &Site,
     theme: &Theme,
+    templates: Arc<Templates>,
     opts: RenderOptions,
     undo: &Undo,
     old_files: &BTreeMap<String, Bytes>,
     defer_search: bool,
+    search_parts: &PartCache,
     clock: &mut Clock,
 ) -> Result<Update> {
-    let renderer = Renderer::new(site, theme, opts)?;
+    let renderer = Renderer::with_templates(site, theme, templates, opts)?;
     clock.lap("index");
     let jobs = renderer.jobs();
     if undo.structural {
@@ -822,7 +843,7 @@ fn render_guides(
             .par_iter()
             .enumerate()
             .filter(|(li, _)| changed_locales.contains(li))
-            .flat_map_iter(|(_, l)| search_files(l.locale))
+            .flat_map_iter(|(_, l)| search_files(search_parts, l.locale))
             .collect();
         files.extend(search);
         Vec::new()
