@@ -2,6 +2,7 @@
 //! (file and anchor), assets next to the guide, malformed and `javascript:` URLs.
 //! http(s) links are checked for real by `external` when asked.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::{display_path, Diagnostic};
@@ -183,7 +184,29 @@ fn anchor_hint(suggestion: Option<String>) -> String {
     }
 }
 
-pub fn check_guide(site: &Site, locale: &str, guide: &Guide) -> Vec<Diagnostic> {
+/// Every guide of the site by its path (relative to `source/`), with its locale: links
+/// between guides are resolved through it.
+pub struct GuidePaths<'a>(HashMap<&'a Path, (&'a str, &'a Guide)>);
+
+impl<'a> GuidePaths<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        let mut map = HashMap::new();
+        for l in &site.locales {
+            for g in &l.guides {
+                // The first locale holding a path wins, as a scan in site order would.
+                map.entry(g.path.as_path()).or_insert((l.tag.as_str(), g));
+            }
+        }
+        GuidePaths(map)
+    }
+}
+
+pub fn check_guide(
+    site: &Site,
+    paths: &GuidePaths<'_>,
+    locale: &str,
+    guide: &Guide,
+) -> Vec<Diagnostic> {
     use crate::diag::Severity::{Error, Warning};
     let mut out = Vec::new();
     let guide_dir = guide.path.parent().unwrap_or(Path::new(""));
@@ -248,7 +271,7 @@ pub fn check_guide(site: &Site, locale: &str, guide: &Guide) -> Vec<Diagnostic> 
                     .is_some_and(|x| x.eq_ignore_ascii_case("md"));
                 if is_md {
                     out.extend(check_guide_link(
-                        site, locale, guide, link, &target, fragment,
+                        paths, locale, guide, link, &target, fragment,
                     ));
                 } else if !site.root.join(&target).exists() {
                     out.push(finding(
@@ -273,7 +296,7 @@ pub fn check_guide(site: &Site, locale: &str, guide: &Guide) -> Vec<Diagnostic> 
 
 /// A link to `other.md#anchor`: a guide of the site in the same locale, with that anchor.
 fn check_guide_link(
-    site: &Site,
+    paths: &GuidePaths<'_>,
     locale: &str,
     guide: &Guide,
     link: &Link,
@@ -281,12 +304,7 @@ fn check_guide_link(
     fragment: Option<&str>,
 ) -> Option<Diagnostic> {
     use crate::diag::Severity::{Error, Warning};
-    let found = site.locales.iter().find_map(|l| {
-        l.guides
-            .iter()
-            .find(|g| g.path == target)
-            .map(|g| (l.tag.as_str(), g))
-    });
+    let found = paths.0.get(target).copied();
     let Some((target_locale, target_guide)) = found else {
         return Some(finding(
             "link-outside-site",

@@ -264,12 +264,17 @@ pub fn check_site(site: &Site, opts: &CheckOptions) -> Vec<Diagnostic> {
 
 /// Offline findings at their default severities (no policy applied).
 pub fn raw_findings(site: &Site) -> Vec<Diagnostic> {
-    let mut found = Vec::new();
-    for locale in &site.locales {
-        for guide in &locale.guides {
-            found.extend(guide_findings(site, &locale.tag, guide));
-        }
-    }
+    use rayon::prelude::*;
+    let paths = links::GuidePaths::new(site);
+    let guides: Vec<(&str, &Guide)> = site
+        .locales
+        .iter()
+        .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
+        .collect();
+    let mut found: Vec<Diagnostic> = guides
+        .par_iter()
+        .flat_map_iter(|(tag, guide)| findings_with(site, &paths, tag, guide))
+        .collect();
     found.extend(l10n::check_site(site));
     found
 }
@@ -277,8 +282,17 @@ pub fn raw_findings(site: &Site) -> Vec<Diagnostic> {
 /// The offline findings of one guide (everything but the translation checks, which
 /// compare locales). They depend on the guide and on the guides it links to.
 pub fn guide_findings(site: &Site, locale: &str, guide: &Guide) -> Vec<Diagnostic> {
+    findings_with(site, &links::GuidePaths::new(site), locale, guide)
+}
+
+fn findings_with(
+    site: &Site,
+    paths: &links::GuidePaths<'_>,
+    locale: &str,
+    guide: &Guide,
+) -> Vec<Diagnostic> {
     let mut found = frontmatter::check_guide(guide);
-    found.extend(links::check_guide(site, locale, guide));
+    found.extend(links::check_guide(site, paths, locale, guide));
     found.extend(tables::check_guide(guide));
     found.extend(model::check_guide(guide));
     found
