@@ -94,10 +94,12 @@ pub fn build_locale_index(locale: &Locale) -> SearchIndex {
 /// Index parts of guides kept between rebuilds (`serve`, `watch`): a guide whose search
 /// documents did not change is not analyzed again, so updating an index after an edit
 /// costs one guide's analysis plus the merge.
+/// (locale, guide slug); the value holds a hash of the guide's documents and its part.
+type PartKey = (String, String);
+
 #[derive(Default)]
 pub struct PartCache {
-    /// (locale, guide slug) → (hash of the guide's documents, its part)
-    parts: std::sync::Mutex<HashMap<(String, String), (u64, Arc<IndexPart>)>>,
+    parts: std::sync::Mutex<HashMap<PartKey, (u64, Arc<IndexPart>)>>,
 }
 
 impl PartCache {

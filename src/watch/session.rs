@@ -456,17 +456,23 @@ impl Session {
             }
         };
         clock.lap("check");
-        let result = render_guides(
+        let result = Renderer::with_templates(
             &good.site,
             &good.theme,
             good.templates.clone(),
             self.render_options(),
-            &undo,
-            &good.files,
-            self.opts.defer_search,
-            &self.search_parts,
-            clock,
-        );
+        )
+        .and_then(|renderer| {
+            clock.lap("index");
+            render_guides(
+                &renderer,
+                &undo,
+                &good.files,
+                self.opts.defer_search,
+                &self.search_parts,
+                clock,
+            )
+        });
         let mut update = match result {
             Ok(u) => u,
             Err(e) => {
@@ -722,21 +728,16 @@ fn is_search_file(path: &str, tag: &str) -> bool {
 
 /// Renders the pages that can show the swapped guides (see the module comment).
 fn render_guides(
-    site: &Site,
-    theme: &Theme,
-    templates: Arc<Templates>,
-    opts: RenderOptions,
+    renderer: &Renderer<'_>,
     undo: &Undo,
     old_files: &BTreeMap<String, Bytes>,
     defer_search: bool,
     search_parts: &PartCache,
     clock: &mut Clock,
 ) -> Result<Update> {
-    let renderer = Renderer::with_templates(site, theme, templates, opts)?;
-    clock.lap("index");
     let jobs = renderer.jobs();
     if undo.structural {
-        let mut files = render_jobs(&renderer, &jobs)?;
+        let mut files = render_jobs(renderer, &jobs)?;
         files.extend(renderer.assets()?);
         let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         let removed = old_files
@@ -829,7 +830,7 @@ fn render_guides(
         })
         .collect();
     clock.lap("select");
-    let mut files = render_jobs(&renderer, &selected)?;
+    let mut files = render_jobs(renderer, &selected)?;
     clock.lap("pages");
     // Search indexes of the changed locales, unless left for later.
     let deferred: Vec<String> = if defer_search {
