@@ -20,6 +20,10 @@ pub struct BuildArgs {
     /// Write the HTML as rendered, without minifying it (for reading and diffing).
     #[arg(long)]
     pub no_minify: bool,
+    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
+    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
+    #[arg(long)]
+    pub sanitize: bool,
 }
 
 impl BuildArgs {
@@ -34,6 +38,7 @@ impl BuildArgs {
             out: out.into(),
             locales,
             minify: !self.no_minify,
+            sanitize: self.sanitize,
             quiet,
             deny_warnings: false,
         }
@@ -47,6 +52,8 @@ pub struct BuildOptions {
     /// Only these locales (all when empty).
     pub locales: Vec<String>,
     pub minify: bool,
+    /// Clean every guide's HTML before rendering (see [`crate::sanitize`]).
+    pub sanitize: bool,
     /// No progress bar.
     pub quiet: bool,
     /// Warnings fail the build like errors.
@@ -59,6 +66,7 @@ impl Default for BuildOptions {
             out: PathBuf::from("output"),
             locales: Vec::new(),
             minify: true,
+            sanitize: false,
             quiet: false,
             deny_warnings: false,
         }
@@ -113,12 +121,16 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
         },
     )?;
     // The same checks as `errbook check`, with the same severity policy.
-    let site = loaded.site;
+    let mut site = loaded.site;
     let mut found = loaded.diagnostics;
     found.extend(crate::check::raw_findings(&site));
     let diagnostics = crate::check::apply_policy(&site.config, opts.deny_warnings, found);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(Error::Input(diagnostics));
+    }
+    // After the checks, so findings point at what the author wrote.
+    if opts.sanitize {
+        crate::sanitize::sanitize_site(&mut site);
     }
     let theme = Theme::load(root, &site.config.theme)?;
     let (files, stats) = render_all(&site, &theme, opts, start)?;

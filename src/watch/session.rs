@@ -33,6 +33,8 @@ pub struct SessionOptions {
     /// Only these locales (all when empty).
     pub locales: Vec<String>,
     pub minify: bool,
+    /// Clean every guide's HTML after loading it (see [`crate::sanitize`]).
+    pub sanitize: bool,
     pub deny_warnings: bool,
     /// After a guide edit, leave the locale's search index for [`Session::finish_search`]
     /// (`serve`: pages reload first, the index follows when no change waits).
@@ -44,6 +46,7 @@ impl Default for SessionOptions {
         SessionOptions {
             locales: Vec::new(),
             minify: true,
+            sanitize: false,
             deny_warnings: false,
             defer_search: false,
         }
@@ -264,7 +267,7 @@ impl Session {
     fn full(&mut self) -> Result<Rebuilt> {
         let mut clock = Clock::new();
         let loaded = source::load_site_with(&self.root, &self.load_options())?;
-        let site = loaded.site;
+        let mut site = loaded.site;
         let mut load_diags: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
         let mut config_diags = Vec::new();
         let guide_paths: HashSet<&Path> = site
@@ -283,6 +286,9 @@ impl Session {
         let findings = all_findings(&site);
         let diagnostics = self.check(&site, &load_diags, &config_diags, &findings)?;
         clock.lap("check");
+        if self.opts.sanitize {
+            crate::sanitize::sanitize_site(&mut site);
+        }
         let theme = Theme::load(&self.root, &site.config.theme)?;
         let renderer = Renderer::new(&site, &theme, self.render_options())?;
         let jobs = renderer.jobs();
@@ -560,6 +566,9 @@ impl Session {
                         slugs.push(g.slug.clone());
                     }
                     g.path = rel.clone();
+                    if self.opts.sanitize {
+                        crate::sanitize::sanitize_guide(&mut g);
+                    }
                     let at = guides
                         .binary_search_by(|o| o.slug.cmp(&g.slug))
                         .unwrap_or_else(|i| i);
