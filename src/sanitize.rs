@@ -36,6 +36,8 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         // Task-list checkboxes: nothing else of a form, and never editable.
         .add_tag_attributes("input", ["checked", "disabled"])
         .add_tag_attribute_values("input", "type", ["checkbox"])
+        // Only one forced value per tag: ammonia adds several in hash order, and the
+        // output must be the same on every build.
         .set_tag_attribute_value("input", "disabled", "")
         // Their content is code or an embedded document, never text for the reader.
         .add_clean_content_tags(["iframe", "object", "embed", "noscript", "template"])

@@ -162,3 +162,43 @@ fn sanitize_strips_scripts_handlers_and_script_urls_from_every_error_page() {
     assert!(page("en-US/handlers/7101.html").contains("Octopus bold handler"));
     assert_no_broken_links(&as_files(&read_tree(&site.path().join("clean"))));
 }
+
+#[test]
+fn bundles_are_sanitized_too() {
+    let site = tempfile::tempdir().expect("tempdir");
+    common::copy_dir(
+        &common::fixture("xss").join("source"),
+        &site.path().join("source"),
+    );
+    let handlers_in = |args: &[&str]| -> Vec<String> {
+        let out = errbook(site.path(), args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let zip = std::fs::read_dir(site.path().join("bundles"))
+            .expect("bundles")
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with("-en-US.zip"))
+            .expect("the en-US bundle")
+            .path();
+        let mut archive =
+            zip::ZipArchive::new(std::fs::File::open(&zip).expect("open")).expect("zip");
+        let mut found = Vec::new();
+        for i in 0..archive.len() {
+            let mut f = archive.by_index(i).expect("entry");
+            if !f.name().ends_with(".html") {
+                continue;
+            }
+            let mut html = String::new();
+            std::io::Read::read_to_string(&mut f, &mut html).expect("read");
+            found.extend(handlers(&start_tags(&html)));
+        }
+        found
+    };
+    assert!(
+        !handlers_in(&["-q", "bundle"]).is_empty(),
+        "the fixture has handlers"
+    );
+    assert_eq!(
+        handlers_in(&["-q", "bundle", "--sanitize"]),
+        Vec::<String>::new()
+    );
+}

@@ -1077,6 +1077,62 @@ mod tests {
         }
     }
 
+    /// `serve --sanitize`/`watch --sanitize`: a guide re-read after an edit is cleaned
+    /// like one read by the first build.
+    #[test]
+    fn sanitized_edits_stay_sanitized() {
+        let dir = site();
+        let root = dir.path();
+        let sanitizing = SessionOptions {
+            sanitize: true,
+            ..opts()
+        };
+        let mut s = Session::new(root, sanitizing.clone());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let row = text
+            .lines()
+            .find(|l| l.contains("0x29834"))
+            .expect("a row with a code")
+            .to_owned();
+        // Bold text is kept and only its handler dropped (plain text never has it).
+        let hostile = row.replacen("0x29834", "0x29834 <b onclick=alert(1)>bold</b>", 1);
+        std::fs::write(&path, text.replacen(&row, &hostile, 1)).expect("write");
+        s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        let guide_page = |s: &Session| {
+            s.files()
+                .expect("files")
+                .iter()
+                .find(|(p, _)| p.ends_with("ko-KR/backup-azure-mabs-troubleshoot/index.html"))
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                .expect("guide page")
+        };
+        let page = guide_page(&s);
+        assert!(page.contains("<b>bold</b>"), "the edit was rendered");
+        assert!(!page.contains("onclick"), "the edit was sanitized");
+        let mut unsanitized = Session::new(root, opts());
+        unsanitized
+            .rebuild(&Plan::full())
+            .expect("io")
+            .expect("full");
+        assert!(
+            guide_page(&unsanitized).contains("<b onclick=alert(1)>bold</b>"),
+            "without --sanitize the handler passes through"
+        );
+        let mut fresh = Session::new(root, sanitizing);
+        fresh.rebuild(&Plan::full()).expect("io").expect("full");
+        let files = s.files().expect("files");
+        assert!(
+            fresh
+                .files()
+                .expect("files")
+                .iter()
+                .all(|(p, b)| files.get(p) == Some(b)),
+            "the incremental result equals a full sanitized build"
+        );
+    }
+
     #[test]
     fn new_and_deleted_guides_equal_full() {
         let dir = site();
