@@ -21,6 +21,10 @@ pub struct BuildArgs {
     /// Write the HTML as rendered, without minifying it (for reading and diffing).
     #[arg(long)]
     pub no_minify: bool,
+    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
+    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
+    #[arg(long)]
+    pub sanitize: bool,
 }
 
 impl BuildArgs {
@@ -35,6 +39,7 @@ impl BuildArgs {
             out: out.into(),
             locales,
             minify: !self.no_minify,
+            sanitize: self.sanitize,
             quiet,
             deny_warnings: false,
         }
@@ -48,6 +53,8 @@ pub struct BuildOptions {
     /// Only these locales (all when empty).
     pub locales: Vec<String>,
     pub minify: bool,
+    /// Clean every guide's HTML before rendering (see [`crate::sanitize`]).
+    pub sanitize: bool,
     /// No progress bar.
     pub quiet: bool,
     /// Warnings fail the build like errors.
@@ -60,6 +67,7 @@ impl Default for BuildOptions {
             out: PathBuf::from("output"),
             locales: Vec::new(),
             minify: true,
+            sanitize: false,
             quiet: false,
             deny_warnings: false,
         }
@@ -117,7 +125,7 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     )?;
     clock.lap("load");
     // The same checks as `errbook check`, with the same severity policy.
-    let site = loaded.site;
+    let mut site = loaded.site;
     let mut found = loaded.diagnostics;
     found.extend(crate::check::raw_findings(&site));
     let diagnostics = crate::check::apply_policy(&site.config, opts.deny_warnings, found);
@@ -125,6 +133,10 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
         return Err(Error::Input(diagnostics));
     }
     clock.lap("check");
+    // After the checks, so findings point at what the author wrote.
+    if opts.sanitize {
+        crate::sanitize::sanitize_site(&mut site);
+    }
     let theme = Theme::load(root, &site.config.theme)?;
     let (files, stats) = render_all(&site, &theme, opts, &mut clock)?;
     crate::output::publish(root, &out, &files)?;

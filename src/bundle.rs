@@ -26,6 +26,10 @@ pub struct BundleArgs {
     /// Write the HTML as rendered, without minifying it.
     #[arg(long)]
     pub no_minify: bool,
+    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
+    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
+    #[arg(long)]
+    pub sanitize: bool,
 }
 
 /// Where bundles go when `--out` is not given, relative to the site root.
@@ -38,6 +42,8 @@ pub struct BundleOptions {
     /// Only these locales (all when empty).
     pub locales: Vec<String>,
     pub minify: bool,
+    /// Clean every guide's HTML before rendering (see [`crate::sanitize`]).
+    pub sanitize: bool,
     /// Show a progress bar on a terminal when bundling takes a while.
     pub progress: bool,
     /// Warnings fail like errors.
@@ -50,6 +56,7 @@ impl Default for BundleOptions {
             out: PathBuf::from(DEFAULT_OUT),
             locales: Vec::new(),
             minify: true,
+            sanitize: false,
             progress: false,
             deny_warnings: false,
         }
@@ -174,12 +181,15 @@ pub fn zip_bytes(files: &[OutputFile], mut on_file: impl FnMut()) -> Result<Vec<
 pub fn bundle(root: &Path, opts: &BundleOptions) -> Result<BundleReport> {
     let start = Instant::now();
     let loaded = source::load_site_with(root, &LoadOptions::default())?;
-    let site = loaded.site;
+    let mut site = loaded.site;
     let mut found = loaded.diagnostics;
     found.extend(crate::check::raw_findings(&site));
     let diagnostics = crate::check::apply_policy(&site.config, opts.deny_warnings, found);
     if diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(Error::Input(diagnostics));
+    }
+    if opts.sanitize {
+        crate::sanitize::sanitize_site(&mut site);
     }
     let tags = selected_locales(&site, &opts.locales)?;
     let theme = Theme::load(root, &site.config.theme)?;

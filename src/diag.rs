@@ -1,7 +1,7 @@
 //! Diagnostics: every finding has a stable name, a severity, a position and a hint.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -109,12 +109,28 @@ impl Diagnostic {
     }
 }
 
-/// A path for messages and JSON: components joined by `/`.
+/// A path for messages and JSON: components joined by `/`. A root or a drive or share
+/// prefix is kept as it is (`/srv/x`, `C:/x`, `\\server\share/x`), not doubled.
 pub fn display_path(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut out = String::new();
+    // After a prefix or the root, the next part follows without another `/`.
+    let mut joined = true;
+    for c in p.components() {
+        match c {
+            Component::Prefix(prefix) => out.push_str(&prefix.as_os_str().to_string_lossy()),
+            Component::RootDir => out.push('/'),
+            part => {
+                if !joined {
+                    out.push('/');
+                }
+                out.push_str(&part.as_os_str().to_string_lossy());
+                joined = false;
+                continue;
+            }
+        }
+        joined = true;
+    }
+    out
 }
 
 /// Diagnostics sorted for stable output: file, line, column, name.
@@ -124,4 +140,27 @@ pub fn sort(diags: &mut [Diagnostic]) {
 
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_and_absolute_paths() {
+        assert_eq!(
+            display_path(Path::new("source/ko-KR/a.md")),
+            "source/ko-KR/a.md"
+        );
+        assert_eq!(
+            display_path(&Path::new("source").join("a.md")),
+            "source/a.md"
+        );
+        assert_eq!(
+            display_path(Path::new("/srv/site/output")),
+            "/srv/site/output"
+        );
+        assert_eq!(display_path(Path::new("/")), "/");
+        assert_eq!(display_path(Path::new("./a/../b")), "./a/../b");
+    }
 }

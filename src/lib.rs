@@ -17,6 +17,7 @@ pub mod model;
 pub mod names;
 pub mod output;
 pub mod render;
+pub mod sanitize;
 pub mod search;
 pub mod text;
 pub mod theme;

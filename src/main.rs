@@ -274,10 +274,11 @@ fn stop_on_ctrl_c() -> anyhow::Result<errbook::watch::Inbox> {
     Ok(inbox)
 }
 
-fn session_options(g: &Global, no_minify: bool) -> errbook::watch::SessionOptions {
+fn session_options(g: &Global, no_minify: bool, sanitize: bool) -> errbook::watch::SessionOptions {
     errbook::watch::SessionOptions {
         locales: g.locales.clone(),
         minify: !no_minify,
+        sanitize,
         deny_warnings: false,
         defer_search: false,
     }
@@ -296,7 +297,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             };
             errbook::serve::run_serve(
                 &g.root,
-                session_options(g, args.no_minify),
+                session_options(g, args.no_minify, args.sanitize),
                 args,
                 inbox,
                 &mut |n| printer.note(n),
@@ -313,7 +314,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             errbook::watch::run_watch(
                 &g.root,
                 &g.out.clone().unwrap_or_else(|| PathBuf::from("output")),
-                session_options(g, args.no_minify),
+                session_options(g, args.no_minify, args.sanitize),
                 args,
                 inbox,
                 &mut |n| printer.note(n),
@@ -355,6 +356,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
                     .unwrap_or_else(|| PathBuf::from(errbook::bundle::DEFAULT_OUT)),
                 locales: g.locales.clone(),
                 minify: !args.no_minify,
+                sanitize: args.sanitize,
                 progress: !g.quiet,
                 deny_warnings: deny.contains(&errbook::check::Deny::Warnings),
             };

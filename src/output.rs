@@ -2,9 +2,11 @@
 //!
 //! Everything is written into a staging folder beside the target (same parent, so the
 //! final rename does not cross file systems), the `.errbook-output` marker first; then
-//! the old output is renamed away, the staging folder renamed into place, and the old
-//! one deleted. A build that fails or is killed before the swap leaves the earlier site
-//! as it was; its leftovers are removed by the next build.
+//! the staging folder and the old output swap names in one step (Linux), or, where that
+//! cannot be done, the old output is renamed away and the staging folder renamed into
+//! place; the old site is deleted, its marker last. A build that fails or is killed
+//! leaves the earlier site or the new one, never a mix; its leftovers are removed by the
+//! next build, which also puts the old site back if a kill fell between the two renames.
 
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
@@ -118,6 +120,10 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// Writes one file of the new site: `std::fs::write`, or in tests a stand-in that fails
+/// the way a full disk does.
+pub type WriteFile<'a> = dyn Fn(&Path, &[u8]) -> std::io::Result<()> + Sync + 'a;
+
 /// Writes `files` as the new content of `out`, atomically (see the module comment).
 ///
 /// A file whose bytes equal those already published is hard-linked from the current
@@ -125,11 +131,21 @@ fn normalize(p: &Path) -> PathBuf {
 /// modification times tell a sync tool what to copy), which is also much faster than
 /// writing every file anew.
 pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
+    publish_with(root, out, files, &|p, b| std::fs::write(p, b))
+}
+
+/// [`publish`] writing each file with `write`.
+pub fn publish_with(
+    root: &Path,
+    out: &Path,
+    files: &[OutputFile],
+    write: &WriteFile<'_>,
+) -> Result<()> {
     let files: Vec<(&str, &[u8])> = files
         .iter()
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
         .collect();
-    publish_with(root, out, &files, Reuse::IfSame)
+    publish_files(root, out, &files, Reuse::IfSame, write)
 }
 
 /// Which files of the current output a new one may reuse.
@@ -150,10 +166,18 @@ pub fn publish_reusing(
     files: &[(&str, &[u8])],
     unchanged: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<()> {
-    publish_with(root, out, files, Reuse::Known(unchanged))
+    publish_files(root, out, files, Reuse::Known(unchanged), &|p, b| {
+        std::fs::write(p, b)
+    })
 }
 
-fn publish_with(root: &Path, out: &Path, files: &[(&str, &[u8])], reuse: Reuse<'_>) -> Result<()> {
+fn publish_files(
+    root: &Path,
+    out: &Path,
+    files: &[(&str, &[u8])],
+    reuse: Reuse<'_>,
+    write: &WriteFile<'_>,
+) -> Result<()> {
     check_target(root, out)?;
     let target = resolve(out)?;
     let (parent, name) = match (target.parent(), target.file_name()) {
@@ -187,10 +211,11 @@ fn publish_with(root: &Path, out: &Path, files: &[(&str, &[u8])], reuse: Reuse<'
         };
         same.then_some(old)
     };
-    let result = write_all(&staging, files, &reuse).and_then(|()| swap(&staging, &target, &trash));
+    let result =
+        write_all(&staging, files, &reuse, write).and_then(|()| swap(&staging, &target, &trash));
     if result.is_err() {
         // Best effort: the next build removes what is left.
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = remove_ours(&staging);
     }
     result
 }
@@ -206,6 +231,7 @@ fn write_all(
     staging: &Path,
     files: &[(&str, &[u8])],
     reuse: &(dyn Fn(&str, &[u8]) -> Option<PathBuf> + Sync),
+    write: &WriteFile<'_>,
 ) -> Result<()> {
     if staging.exists() {
         std::fs::remove_dir_all(staging)
@@ -236,7 +262,7 @@ fn write_all(
                     return Ok(());
                 }
             }
-            std::fs::write(p, bytes).map_err(|e| Error::io("write", p, e))
+            write(p, bytes).map_err(|e| Error::io("write", p, e))
         })
 }
 
@@ -271,6 +297,12 @@ fn swap(staging: &Path, target: &Path, trash: &Path) -> Result<()> {
         return std::fs::rename(staging, target)
             .map_err(|e| Error::io("move the new site into place at", target, e));
     }
+    // One step leaves no moment without a site at `target` for a kill to fall into.
+    if exchange(staging, target).is_ok() {
+        // `staging` now holds the old site; a failure only leaves it for the next build.
+        let _ = remove_ours(staging);
+        return Ok(());
+    }
     std::fs::rename(target, trash)
         .map_err(|e| Error::io("move the old site aside from", target, e))?;
     if let Err(e) = std::fs::rename(staging, target) {
@@ -279,38 +311,66 @@ fn swap(staging: &Path, target: &Path, trash: &Path) -> Result<()> {
         return Err(Error::io("move the new site into place at", target, e));
     }
     // A failure here only leaves a trash folder, which the next build removes.
-    let _ = std::fs::remove_dir_all(trash);
+    let _ = remove_ours(trash);
     Ok(())
 }
 
+/// Swaps the names of two folders atomically, where the system can.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    Ok(renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)?)
+}
+
+/// Swaps the names of two folders atomically, where the system can.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Deletes a folder errbook made, its marker last: a deletion cut short (a kill) leaves a
+/// folder that still says it is ours, so the next build can finish the job.
+fn remove_ours(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() == MARKER {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    std::fs::remove_dir_all(dir)
+}
+
 /// Removes staging and trash folders of earlier runs that were killed: those of processes
-/// that no longer run, or, where that cannot be told, old ones.
+/// that no longer run, or, where that cannot be told, old ones. When the output itself is
+/// missing because a run was killed between moving the old site aside and moving the
+/// new one in, the old site is put back first.
 fn clean_leftovers(parent: &Path, name: &OsString) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
+    let target = parent.join(name);
     let name = name.to_string_lossy();
+    let mut trash = Vec::new();
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();
         let Some(rest) = file_name.strip_prefix(name.as_ref()) else {
             continue;
         };
-        let Some(tag) = rest
-            .strip_prefix(STAGING)
-            .or_else(|| rest.strip_prefix(TRASH))
-        else {
-            continue;
+        let (tag, is_trash) = match (rest.strip_prefix(STAGING), rest.strip_prefix(TRASH)) {
+            (Some(tag), _) => (tag, false),
+            (None, Some(tag)) => (tag, true),
+            (None, None) => continue,
         };
         let Some(pid) = tag.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
             continue;
         };
         if pid == std::process::id() {
-            continue;
-        }
-        let path = entry.path();
-        // Only folders errbook made: they hold the marker.
-        if !path.join(MARKER).is_file() {
             continue;
         }
         let dead = match process_alive(pid) {
@@ -322,9 +382,27 @@ fn clean_leftovers(parent: &Path, name: &OsString) {
                 .and_then(|t| SystemTime::now().duration_since(t).ok())
                 .is_some_and(|age| age > STALE_AFTER),
         };
-        if dead {
-            let _ = std::fs::remove_dir_all(&path);
+        if !dead {
+            continue;
         }
+        let path = entry.path();
+        // Only folders errbook made hold the marker. One without it is deleted only when
+        // empty (a run killed before it wrote the marker): nothing of anyone's is lost.
+        if !path.join(MARKER).is_file() {
+            let _ = std::fs::remove_dir(&path);
+        } else if is_trash {
+            trash.push(path);
+        } else {
+            let _ = remove_ours(&path);
+        }
+    }
+    if std::fs::symlink_metadata(&target).is_err() {
+        if let Some(old) = trash.pop() {
+            let _ = std::fs::rename(&old, &target);
+        }
+    }
+    for path in trash {
+        let _ = remove_ours(&path);
     }
 }
 
@@ -485,14 +563,47 @@ mod tests {
         std::fs::write(dead.join(MARKER), "").expect("marker");
         let foreign = dir.path().join("output.errbook-trash-4194999-1");
         std::fs::create_dir_all(&foreign).expect("mkdir");
+        std::fs::write(foreign.join("notes.txt"), "keep").expect("write");
+        // Killed after creating its staging folder, before writing the marker.
+        let empty = dir.path().join("output.errbook-staging-4194999-2");
+        std::fs::create_dir_all(&empty).expect("mkdir");
+        // Killed while deleting the old site: the marker is deleted last, so it is there.
+        let half_deleted = dir.path().join("output.errbook-trash-4194999-3");
+        std::fs::create_dir_all(half_deleted.join("en-US")).expect("mkdir");
+        std::fs::write(half_deleted.join(MARKER), "").expect("marker");
         publish(dir.path(), &out, &files("x")).expect("publish");
         if process_alive(1).is_some() {
             assert!(!dead.exists(), "leftover removed");
+            assert!(!empty.exists(), "empty leftover removed");
+            assert!(!half_deleted.exists(), "half-deleted leftover removed");
         }
         assert!(
-            foreign.exists(),
+            foreign.join("notes.txt").exists(),
             "folders without the marker are not ours to delete"
         );
+    }
+
+    #[test]
+    fn a_kill_between_the_two_renames_loses_no_site() {
+        if process_alive(1).is_none() {
+            return; // Leftovers are only judged dead by age here.
+        }
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("old")).expect("first");
+        // What the two-rename swap leaves when killed in between: the old site aside, the
+        // new one complete in staging, no `output`.
+        let trash = dir.path().join("output.errbook-trash-4194999-0");
+        std::fs::rename(&out, &trash).expect("move aside");
+        let staging = dir.path().join("output.errbook-staging-4194999-0");
+        std::fs::create_dir_all(&staging).expect("mkdir");
+        std::fs::write(staging.join(MARKER), MARKER_TEXT).expect("marker");
+        clean_leftovers(dir.path(), &OsString::from("output"));
+        assert_eq!(
+            std::fs::read_to_string(out.join("index.html")).expect("old site back"),
+            "old"
+        );
+        assert!(!trash.exists() && !staging.exists());
     }
 
     #[test]

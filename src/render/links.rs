@@ -198,6 +198,24 @@ fn tags(html: &str) -> Vec<Tag> {
         .collect()
 }
 
+/// Elements whose content is text or code, never markup: a minifier may leave `<` in a
+/// `<title>`, and `<img src=x>` there is a title, not an image. Only the start tag is kept.
+static RAW_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?is)(<title\b[^>]*>).*?</title|(<textarea\b[^>]*>).*?</textarea",
+        r"|(<script\b[^>]*>).*?</script|(<style\b[^>]*>).*?</style"
+    ))
+    .expect("valid regex")
+});
+
+fn without_raw_text(html: &str) -> Cow<'_, str> {
+    RAW_TEXT.replace_all(html, |c: &regex::Captures<'_>| {
+        (1..=4)
+            .find_map(|i| c.get(i))
+            .map_or_else(String::new, |m| m.as_str().to_owned())
+    })
+}
+
 /// Every relative `href`/`src` (and meta-refresh target) of every HTML page must name a
 /// file of the output, and its `#fragment` an id of that page. Absolute paths (`/x`),
 /// directory links (`x/`), and assets from the network are broken by definition: the
@@ -208,7 +226,7 @@ pub fn broken_links(files: &[OutputFile]) -> Vec<BrokenLink> {
     let mut page_tags: Vec<(&str, Vec<Tag>)> = Vec::new();
     for f in files.iter().filter(|f| f.path.ends_with(".html")) {
         let html = String::from_utf8_lossy(&f.bytes);
-        let t = tags(&html);
+        let t = tags(&without_raw_text(&html));
         let page_ids = t
             .iter()
             .flat_map(|t| t.attrs.iter())
@@ -379,6 +397,25 @@ mod tests {
                 ),
                 ("../../up.html".to_owned(), "goes above the output folder"),
             ]
+        );
+    }
+
+    #[test]
+    fn text_in_a_title_is_not_a_link() {
+        let files = vec![page(
+            "a.html",
+            "<title>Payload <img src=x> here</title><script src=a.html>if (a<b) {}</script>",
+        )];
+        assert!(
+            broken_links(&files).is_empty(),
+            "{:?}",
+            broken_links(&files)
+        );
+        let files = vec![page("a.html", "<title>t</title><img src=x>")];
+        assert_eq!(
+            broken_links(&files).len(),
+            1,
+            "a real image outside the title"
         );
     }
 

@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// Serve the HTML as rendered, without minifying it.
     #[arg(long)]
     pub no_minify: bool,
+    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
+    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
+    #[arg(long)]
+    pub sanitize: bool,
 }
 
 /// How many further ports are tried when the asked one is taken.

@@ -28,6 +28,10 @@ pub struct WatchArgs {
     /// Write the HTML as rendered, without minifying it.
     #[arg(long)]
     pub no_minify: bool,
+    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
+    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
+    #[arg(long)]
+    pub sanitize: bool,
 }
 
 /// What the loop reports, for the caller to print.

@@ -35,6 +35,8 @@ pub struct SessionOptions {
     /// Only these locales (all when empty).
     pub locales: Vec<String>,
     pub minify: bool,
+    /// Clean every guide's HTML after loading it (see [`crate::sanitize`]).
+    pub sanitize: bool,
     pub deny_warnings: bool,
     /// After a guide edit, leave the locale's search index for [`Session::finish_search`]
     /// (`serve`: pages reload first, the index follows when no change waits).
@@ -46,6 +48,7 @@ impl Default for SessionOptions {
         SessionOptions {
             locales: Vec::new(),
             minify: true,
+            sanitize: false,
             deny_warnings: false,
             defer_search: false,
         }
@@ -249,7 +252,7 @@ impl Session {
     fn full(&mut self) -> Result<Rebuilt> {
         let mut clock = Clock::new();
         let loaded = source::load_site_with(&self.root, &self.load_options())?;
-        let site = loaded.site;
+        let mut site = loaded.site;
         let mut load_diags: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
         let mut config_diags = Vec::new();
         let guide_paths: HashSet<&Path> = site
@@ -268,6 +271,9 @@ impl Session {
         let findings = all_findings(&site);
         let diagnostics = self.check(&site, &load_diags, &config_diags, &findings)?;
         clock.lap("check");
+        if self.opts.sanitize {
+            crate::sanitize::sanitize_site(&mut site);
+        }
         let theme = Theme::load(&self.root, &site.config.theme)?;
         let templates = Arc::new(Templates::compile(&theme, self.render_options())?);
         let renderer =
@@ -563,6 +569,9 @@ impl Session {
                         slugs.push(g.slug.clone());
                     }
                     g.path = rel.clone();
+                    if self.opts.sanitize {
+                        crate::sanitize::sanitize_guide(&mut g);
+                    }
                     let at = guides
                         .binary_search_by(|o| o.slug.cmp(&g.slug))
                         .unwrap_or_else(|i| i);
@@ -1067,6 +1076,62 @@ mod tests {
         for (p, bytes) in b {
             assert!(a[p][..] == bytes[..], "{p} differs from a full build");
         }
+    }
+
+    /// `serve --sanitize`/`watch --sanitize`: a guide re-read after an edit is cleaned
+    /// like one read by the first build.
+    #[test]
+    fn sanitized_edits_stay_sanitized() {
+        let dir = site();
+        let root = dir.path();
+        let sanitizing = SessionOptions {
+            sanitize: true,
+            ..opts()
+        };
+        let mut s = Session::new(root, sanitizing.clone());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        let row = text
+            .lines()
+            .find(|l| l.contains("0x29834"))
+            .expect("a row with a code")
+            .to_owned();
+        // Bold text is kept and only its handler dropped (plain text never has it).
+        let hostile = row.replacen("0x29834", "0x29834 <b onclick=alert(1)>bold</b>", 1);
+        std::fs::write(&path, text.replacen(&row, &hostile, 1)).expect("write");
+        s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        let guide_page = |s: &Session| {
+            s.files()
+                .expect("files")
+                .iter()
+                .find(|(p, _)| p.ends_with("ko-KR/backup-azure-mabs-troubleshoot/index.html"))
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                .expect("guide page")
+        };
+        let page = guide_page(&s);
+        assert!(page.contains("<b>bold</b>"), "the edit was rendered");
+        assert!(!page.contains("onclick"), "the edit was sanitized");
+        let mut unsanitized = Session::new(root, opts());
+        unsanitized
+            .rebuild(&Plan::full())
+            .expect("io")
+            .expect("full");
+        assert!(
+            guide_page(&unsanitized).contains("<b onclick=alert(1)>bold</b>"),
+            "without --sanitize the handler passes through"
+        );
+        let mut fresh = Session::new(root, sanitizing);
+        fresh.rebuild(&Plan::full()).expect("io").expect("full");
+        let files = s.files().expect("files");
+        assert!(
+            fresh
+                .files()
+                .expect("files")
+                .iter()
+                .all(|(p, b)| files.get(p) == Some(b)),
+            "the incremental result equals a full sanitized build"
+        );
     }
 
     #[test]

@@ -60,6 +60,17 @@ export async function watchedPage(browser, root, options = {}) {
   return { context, page, problems };
 }
 
+/** Types into the page's search box and returns the hrefs of the results, in order. */
+export async function searchFor(page, query) {
+  const input = page.locator('form.search input[type=search]').first();
+  await input.click();
+  await input.fill('');
+  await input.pressSequentially(query, { delay: 10 });
+  const first = page.locator('.search-results li[role=option] a').first();
+  await first.waitFor({ state: 'visible', timeout: 5000 });
+  return page.$$eval('.search-results li[role=option] a', (as) => as.map((a) => a.getAttribute('href')));
+}
+
 export function fileUrl(...parts) {
   return pathToFileURL(path.join(...parts)).href;
 }

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { repo, tempSite, build, launch, watchedPage, fileUrl } from './lib.mjs';
+import { repo, tempSite, build, launch, watchedPage, fileUrl, searchFor } from './lib.mjs';
 
 let browser; let out;
 const GUIDE = 'backup-azure-mabs-troubleshoot';
@@ -13,17 +13,6 @@ before(async () => {
   browser = await launch();
 });
 after(async () => { await browser?.close(); });
-
-/** Types into the page's search box and returns the hrefs of the results, in order. */
-async function searchFor(page, query) {
-  const input = page.locator('form.search input[type=search]').first();
-  await input.click();
-  await input.fill('');
-  await input.pressSequentially(query, { delay: 10 });
-  const first = page.locator('.search-results li[role=option] a').first();
-  await first.waitFor({ state: 'visible', timeout: 5000 });
-  return page.$$eval('.search-results li[role=option] a', (as) => as.map((a) => a.getAttribute('href')));
-}
 
 for (const [query, id] of [
   ['0x29834', '0x29834'],

@@ -93,3 +93,93 @@ pub fn assert_no_broken_links(files: &[errbook::render::OutputFile]) {
             .join("\n")
     );
 }
+
+/// The start tags of an HTML page with their attributes (names lowercased, values as
+/// written), read the way a browser tokenizes: a quoted value is consumed whole, so a
+/// `<` inside it never starts a tag, and the text of `<script>`, `<style>`, `<title>` and
+/// `<textarea>` (never markup, so a minifier may leave `<` in it) is skipped.
+pub fn start_tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let b = html.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        if html[i..].starts_with("<!--") {
+            i = html[i..].find("-->").map_or(b.len(), |e| i + e + 3);
+            continue;
+        }
+        if !b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
+            i += 1;
+            continue;
+        }
+        let name_end = (i + 1..b.len())
+            .find(|&j| b[j].is_ascii_whitespace() || b[j] == b'>' || b[j] == b'/')
+            .unwrap_or(b.len());
+        let name = html[i + 1..name_end].to_ascii_lowercase();
+        let mut attrs = Vec::new();
+        let mut j = name_end;
+        loop {
+            while j < b.len() && (b[j].is_ascii_whitespace() || b[j] == b'/') {
+                j += 1;
+            }
+            if j >= b.len() || b[j] == b'>' {
+                break;
+            }
+            let start = j;
+            while j < b.len() && !b[j].is_ascii_whitespace() && !matches!(b[j], b'=' | b'>') {
+                j += 1;
+            }
+            let attr = html[start..j].to_ascii_lowercase();
+            let mut value = String::new();
+            if b.get(j) == Some(&b'=') {
+                j += 1;
+                match b.get(j) {
+                    Some(&q) if q == b'"' || q == b'\'' => {
+                        let end = html[j + 1..].find(q as char).map_or(b.len(), |e| j + 1 + e);
+                        value = html[j + 1..end].to_owned();
+                        j = (end + 1).min(b.len());
+                    }
+                    _ => {
+                        let end = (j..b.len())
+                            .find(|&k| b[k].is_ascii_whitespace() || b[k] == b'>')
+                            .unwrap_or(b.len());
+                        value = html[j..end].to_owned();
+                        j = end;
+                    }
+                }
+            }
+            attrs.push((attr, value));
+        }
+        if matches!(name.as_str(), "script" | "style" | "title" | "textarea") {
+            let close = format!("</{name}");
+            j = html[j..]
+                .to_ascii_lowercase()
+                .find(&close)
+                .map_or(b.len(), |e| j + e);
+        }
+        tags.push((name, attrs));
+        i = j.max(i + 1);
+    }
+    tags
+}
+
+/// Names in `root` that are leftovers of a publish (`output.errbook-staging-…`, `…-trash-…`).
+pub fn leftovers(root: &Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .expect("list the site root")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".errbook-staging-") || n.contains(".errbook-trash-"))
+        .collect()
+}
+
+/// Builds the site at `root` into `output`, failing the test on any error; how long it took.
+pub fn build_ok(root: &Path) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    let out = errbook(root, &["-q", "build"]);
+    assert!(out.status.success(), "build failed: {}", stderr(&out));
+    start.elapsed()
+}

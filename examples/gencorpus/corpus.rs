@@ -1,5 +1,6 @@
-//! Generates a deterministic corpus of guides shaped like the reference guide, for
-//! benchmarks: `cargo run --release --example gencorpus -- --guides 200 --out /tmp/site`.
+//! The corpus generator behind `examples/gencorpus`, also used by tests that need a large
+//! site (`#[path]`-included, so they need no extra build step): a deterministic corpus of
+//! guides shaped like the reference guide.
 //!
 //! Each guide has front matter, a checklist, 8–15 table sections of 2–6 rows (about 10%
 //! of rows carry a code), cells with `<br>`, lists and bold labels, links to other guides
@@ -7,22 +8,20 @@
 //! the same guides with the same anchors (ko-KR writes `<a name>`, en-US relies on slugs).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
-
-use anyhow::{bail, Context as _};
+use std::path::Path;
 
 /// splitmix64: tiny, fast and stable across versions, so a seed always gives the same corpus.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
     fn range(&mut self, lo: usize, hi: usize) -> usize {
@@ -388,71 +387,37 @@ fn render(p: &Plan, tag: &str) -> String {
     s
 }
 
-struct Args {
+/// Writes `source/site.yaml` and `guides` guides per locale into `out/source/`; returns
+/// the bytes of Markdown written. The same seed gives the same files.
+pub fn write_site(
+    out: &Path,
     guides: usize,
-    locales: Vec<String>,
-    out: PathBuf,
+    locales: &[String],
     seed: u64,
-}
-
-fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        guides: 200,
-        locales: vec!["ko-KR".into(), "en-US".into()],
-        out: PathBuf::new(),
-        seed: 1,
+) -> std::io::Result<usize> {
+    let with_path = |path: &Path, e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("writing {}: {e}", path.display()))
     };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{a} needs a value"));
-        match a.as_str() {
-            "--guides" => args.guides = value()?.parse().context("--guides takes a number")?,
-            "--locales" => args.locales = value()?.split(',').map(str::to_owned).collect(),
-            "--out" => args.out = PathBuf::from(value()?),
-            "--seed" => args.seed = value()?.parse().context("--seed takes a number")?,
-            "-h" | "--help" => {
-                println!("gencorpus --guides N [--locales ko-KR,en-US] --out DIR [--seed S]");
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other} (try --help)"),
-        }
-    }
-    if args.out.as_os_str().is_empty() {
-        bail!("--out DIR is required");
-    }
-    Ok(args)
-}
-
-fn main() -> anyhow::Result<()> {
-    let args = parse_args()?;
-    let source = args.out.join("source");
-    let mut rng = Rng(args.seed);
-    let plans: Vec<Plan> = (0..args.guides)
-        .map(|i| plan(&mut rng, i, args.guides))
-        .collect();
+    let source = out.join("source");
+    let mut rng = Rng(seed);
+    let plans: Vec<Plan> = (0..guides).map(|i| plan(&mut rng, i, guides)).collect();
     let mut bytes = 0usize;
-    for tag in &args.locales {
+    for tag in locales {
         let dir = source.join(tag);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| with_path(&dir, e))?;
         for p in &plans {
             let text = render(p, tag);
             bytes += text.len();
             let path = dir.join(format!("guide-{:05}.md", p.index));
-            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, text).map_err(|e| with_path(&path, e))?;
         }
     }
-    let default = args.locales.first().map_or("en-US", String::as_str);
+    let default = locales.first().map_or("en-US", String::as_str);
+    let config = source.join("site.yaml");
     std::fs::write(
-        source.join("site.yaml"),
+        &config,
         format!("title: Generated corpus\ndefault_locale: {default}\n"),
     )
-    .context("writing site.yaml")?;
-    eprintln!(
-        "wrote {} guides × {} locales ({:.1} MB) to {}",
-        args.guides,
-        args.locales.len(),
-        bytes as f64 / 1e6,
-        source.display()
-    );
-    Ok(())
+    .map_err(|e| with_path(&config, e))?;
+    Ok(bytes)
 }
