@@ -8,12 +8,12 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// Runs `errbook build` (the whole pipeline) with a time limit.
+/// Runs `errbook build` (the whole pipeline, minifying as by default) with a time limit.
 fn build(root: &Path) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_errbook"))
         .arg("--root")
         .arg(root)
-        .args(["build", "--no-minify"])
+        .arg("build")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -284,7 +284,49 @@ impl<'a> Renderer<'a> {
 pub fn minify(html: &[u8]) -> Vec<u8> {
     static CFG: std::sync::LazyLock<minify_html::Cfg> =
         std::sync::LazyLock::new(|| minify_cfg(false));
+    // minify-html recurses once per nesting level; 10,000 nested lists from a hostile
+    // guide would overflow a thread's stack. Such HTML is left as it is.
+    if nesting_depth(html) > MAX_MINIFY_DEPTH {
+        return html.to_vec();
+    }
     minify_html::minify(html, &CFG)
+}
+
+/// Deeper HTML is not minified (see [`minify`]).
+const MAX_MINIFY_DEPTH: usize = 512;
+
+/// The deepest element nesting of `html`, counting start tags that are not void or
+/// self-closing against end tags. An estimate (it does not know implied end tags), but
+/// never below the real depth of well-formed HTML.
+fn nesting_depth(html: &[u8]) -> usize {
+    const VOID: [&[u8]; 14] = [
+        b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
+        b"param", b"source", b"track", b"wbr",
+    ];
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(at) = html[i..].iter().position(|&b| b == b'<') {
+        let tag = &html[i + at + 1..];
+        i += at + 1;
+        match tag.first() {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_len = tag
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .unwrap_or(tag.len());
+                let name = &tag[..name_len];
+                let end = tag.iter().position(|&b| b == b'>').unwrap_or(tag.len());
+                let self_closing = end > 0 && tag[end - 1] == b'/';
+                if !self_closing && !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 /// A template minified with its Tera syntax kept, or `None` when the minifier changed

@@ -381,3 +381,17 @@ fn images_are_published_linked_or_replaced() {
         broken_links(&files)
     );
 }
+
+#[test]
+fn deeply_nested_html_is_left_unminified_instead_of_overflowing() {
+    let deep = "<ul><li>".repeat(20_000) + "x";
+    // On a small stack, as rayon's worker threads have.
+    let out = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || super::minify(deep.as_bytes()))
+        .expect("spawn")
+        .join()
+        .expect("no overflow");
+    assert_eq!(out.len(), 20_000 * 8 + 1);
+    assert_eq!(super::minify(b"<p> a  <br> b </p>"), b"<p>a <br> b</p>");
+}
