@@ -270,6 +270,11 @@ impl<'a> Renderer<'a> {
         if self.templates.tera_min.is_none() {
             return html;
         }
+        // A fragment may close what an earlier one opened (a list an error table cuts
+        // in two); the minifier would drop those end tags, which the page needs.
+        if closes_outer(html.as_bytes()) {
+            return html;
+        }
         let min = minify(html.as_bytes());
         match String::from_utf8(min) {
             Ok(s) => std::borrow::Cow::Owned(s),
@@ -290,6 +295,27 @@ pub fn minify(html: &[u8]) -> Vec<u8> {
         return html.to_vec();
     }
     minify_html::minify(html, &CFG)
+}
+
+/// Whether `html` has more end tags than start tags of some element: it closes
+/// elements opened outside it.
+fn closes_outer(html: &[u8]) -> bool {
+    let mut balance: std::collections::HashMap<Vec<u8>, i64> = Default::default();
+    let mut i = 0;
+    while let Some(at) = html[i..].iter().position(|&b| b == b'<') {
+        i += at + 1;
+        let (rest, step) = match html[i..].first() {
+            Some(b'/') => (&html[i + 1..], -1),
+            Some(c) if c.is_ascii_alphabetic() => (&html[i..], 1),
+            _ => continue,
+        };
+        let len = rest
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        *balance.entry(rest[..len].to_ascii_lowercase()).or_insert(0) += step;
+    }
+    balance.values().any(|&n| n < 0)
 }
 
 /// Deeper HTML is not minified (see [`minify`]).

@@ -395,3 +395,10 @@ fn deeply_nested_html_is_left_unminified_instead_of_overflowing() {
     assert_eq!(out.len(), 20_000 * 8 + 1);
     assert_eq!(super::minify(b"<p> a  <br> b </p>"), b"<p>a <br> b</p>");
 }
+
+#[test]
+fn fragments_closing_outer_elements_are_detected() {
+    assert!(super::closes_outer(b"<li>a</li></ul>"));
+    assert!(!super::closes_outer(b"<p>a<ul><li>b</li></ul></p>"));
+    assert!(!super::closes_outer(b"a <br> b"));
+}
