@@ -46,6 +46,9 @@ impl BuildArgs {
     }
 }
 
+/// Where `build` and `watch` write when `--out` is not given, relative to the root.
+pub const DEFAULT_OUT: &str = "output";
+
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     /// The output folder; a relative path is taken from the site root.
@@ -64,7 +67,7 @@ pub struct BuildOptions {
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions {
-            out: PathBuf::from("output"),
+            out: PathBuf::from(DEFAULT_OUT),
             locales: Vec::new(),
             minify: true,
             sanitize: false,

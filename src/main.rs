@@ -284,6 +284,13 @@ fn session_options(g: &Global, no_minify: bool, sanitize: bool) -> errbook::watc
     }
 }
 
+/// `--out`, or where `build` and `watch` write by default.
+fn site_out(g: &Global) -> PathBuf {
+    g.out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(errbook::build::DEFAULT_OUT))
+}
+
 fn run(cli: &Cli) -> anyhow::Result<Outcome> {
     let g = &cli.global;
     match &cli.command {
@@ -313,7 +320,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             };
             errbook::watch::run_watch(
                 &g.root,
-                &g.out.clone().unwrap_or_else(|| PathBuf::from("output")),
+                &site_out(g),
                 session_options(g, args.no_minify, args.sanitize),
                 args,
                 inbox,
@@ -322,7 +329,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Build { args, deny } => {
-            let out = g.out.clone().unwrap_or_else(|| PathBuf::from("output"));
+            let out = site_out(g);
             let mut opts = args.options(out, g.locales.clone(), g.quiet);
             opts.deny_warnings = deny.contains(&errbook::check::Deny::Warnings);
             let result = errbook::build::build(&g.root, &opts).map(|r| {

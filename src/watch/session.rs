@@ -357,31 +357,10 @@ impl Session {
     }
 
     fn rerender_in(&self, good: &mut Good, plan: &Plan, clock: &mut Clock) -> Result<Parts> {
-        let undo = self.apply_guides(good, plan)?;
-        clock.lap("load");
-        let old_findings = refresh_findings(good, &undo);
-        let checked = self.check(
-            &good.site,
-            &good.load_diags,
-            &good.config_diags,
-            &good.findings,
-        );
-        let diagnostics = match checked {
-            Ok(d) => d,
-            Err(e) => {
-                restore_findings(good, &undo, old_findings);
-                undo.revert(good);
-                return Err(e);
-            }
-        };
-        clock.lap("check");
+        let (applied, diagnostics) = self.apply_and_check(good, plan, clock)?;
         let theme = match Theme::load(&self.root, &good.site.config.theme) {
             Ok(t) => t,
-            Err(e) => {
-                restore_findings(good, &undo, old_findings);
-                undo.revert(good);
-                return Err(e);
-            }
+            Err(e) => return Err(applied.roll_back(good, e)),
         };
         let rendered = (|| {
             let templates = Arc::new(Templates::compile(&theme, self.render_options())?);
@@ -398,11 +377,7 @@ impl Session {
         })();
         let (files, templates) = match rendered {
             Ok(f) => f,
-            Err(e) => {
-                restore_findings(good, &undo, old_findings);
-                undo.revert(good);
-                return Err(e);
-            }
+            Err(e) => return Err(applied.roll_back(good, e)),
         };
         clock.lap("render");
         good.theme = theme;
@@ -444,24 +419,7 @@ impl Session {
         clock: &mut Clock,
         deferred: &mut Vec<String>,
     ) -> Result<Parts> {
-        let undo = self.apply_guides(good, plan)?;
-        clock.lap("load");
-        let old_findings = refresh_findings(good, &undo);
-        let checked = self.check(
-            &good.site,
-            &good.load_diags,
-            &good.config_diags,
-            &good.findings,
-        );
-        let diagnostics = match checked {
-            Ok(d) => d,
-            Err(e) => {
-                restore_findings(good, &undo, old_findings);
-                undo.revert(good);
-                return Err(e);
-            }
-        };
-        clock.lap("check");
+        let (applied, diagnostics) = self.apply_and_check(good, plan, clock)?;
         let result = Renderer::with_templates(
             &good.site,
             &good.theme,
@@ -472,7 +430,7 @@ impl Session {
             clock.lap("index");
             render_guides(
                 &renderer,
-                &undo,
+                &applied.undo,
                 &good.files,
                 self.opts.defer_search,
                 &self.search_parts,
@@ -481,11 +439,7 @@ impl Session {
         });
         let mut update = match result {
             Ok(u) => u,
-            Err(e) => {
-                restore_findings(good, &undo, old_findings);
-                undo.revert(good);
-                return Err(e);
-            }
+            Err(e) => return Err(applied.roll_back(good, e)),
         };
         clock.lap("render");
         deferred.extend(std::mem::take(&mut update.deferred));
@@ -514,6 +468,30 @@ impl Session {
     }
 
     /// Re-reads the guides of `plan` into the model; returns how to put it back.
+    /// Swaps in the planned guides and runs the checks; on errors the swap is undone.
+    fn apply_and_check(
+        &self,
+        good: &mut Good,
+        plan: &Plan,
+        clock: &mut Clock,
+    ) -> Result<(Applied, Vec<Diagnostic>)> {
+        let undo = self.apply_guides(good, plan)?;
+        clock.lap("load");
+        let old_findings = refresh_findings(good, &undo);
+        let applied = Applied { undo, old_findings };
+        let checked = self.check(
+            &good.site,
+            &good.load_diags,
+            &good.config_diags,
+            &good.findings,
+        );
+        clock.lap("check");
+        match checked {
+            Ok(d) => Ok((applied, d)),
+            Err(e) => Err(applied.roll_back(good, e)),
+        }
+    }
+
     fn apply_guides(&self, good: &mut Good, plan: &Plan) -> Result<Undo> {
         let mut undo = Undo::default();
         for (tag, rel) in &plan.guides {
@@ -608,6 +586,21 @@ fn all_findings(site: &Site) -> HashMap<PathBuf, Vec<Diagnostic>> {
 /// Re-checks the swapped guides and every guide that links to one of them (a link's
 /// anchor may have appeared or vanished). Returns the replaced findings, to put back
 /// if the rebuild fails.
+/// Guides swapped into the good site, with what undoes the swap.
+struct Applied {
+    undo: Undo,
+    old_findings: Vec<(PathBuf, Vec<Diagnostic>)>,
+}
+
+impl Applied {
+    /// Puts the earlier guides and findings back; passes `e` on.
+    fn roll_back(self, good: &mut Good, e: Error) -> Error {
+        restore_findings(good, &self.undo, self.old_findings);
+        self.undo.revert(good);
+        e
+    }
+}
+
 fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnostic>)> {
     let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
     let slugs: Vec<&str> = undo
