@@ -2,7 +2,7 @@
 //! translated yet" pages, the translation report, reproducible bundles that link nowhere
 //! outside themselves, and entry ids aligned across the corpus's locales.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Read as _;

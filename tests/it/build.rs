@@ -1,7 +1,7 @@
 //! `errbook build` on the default site: the pages the issue asks for, links that work from
 //! `file://`, atomic publishing, refusals and theme errors.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

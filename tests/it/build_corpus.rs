@@ -1,7 +1,7 @@
 //! The whole corpus (en-US, ko-KR, ja-JP; DocFX-flavoured Markdown as learn.microsoft.com
 //! writes it) builds into a site with no DocFX syntax left raw (issue 8).
 
-mod common;
+use crate::common;
 
 use errbook::build::{build, BuildOptions};
 

@@ -2,7 +2,7 @@
 //! warning) or exit 1 with a diagnostic naming the file and line. Small cases are
 //! fixtures in `tests/fixtures/bad/`; large or platform-dependent ones are generated here.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

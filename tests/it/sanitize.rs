@@ -2,7 +2,7 @@
 //! the flag; with it, no error page keeps a script of the guide, an `on…` handler or a
 //! `javascript:`/`data:` URL, and every link of the site still resolves.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! (`tests/fixtures/tokenizer_cases.json`), checked on both sides, plus a parity check
 //! of both tokenizers over the default site's guides.
 //!
-//! `ERRBOOK_BLESS=1 cargo test --test search_tokenizer` rewrites the expected tokens
+//! `ERRBOOK_BLESS=1 cargo test --test it search_tokenizer` rewrites the expected tokens
 //! from the Rust tokenizer (review the diff!).
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! system, reloads are read from the Server-Sent Events stream, pages are fetched over
 //! HTTP with a minimal client. Every wait is bounded.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

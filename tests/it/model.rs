@@ -1,6 +1,6 @@
 //! The error model of the default site and of every guide in the corpus.
 
-mod common;
+use crate::common;
 
 use errbook::model::{CodeKind, Guide, Site};
 use errbook::source::load_site;

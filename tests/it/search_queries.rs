@@ -3,7 +3,7 @@
 //! `tests/fixtures/search/queries.tsv` (a copy of ../shared/search/queries.tsv) must find
 //! its expected entry in the top 5, with a mean reciprocal rank of at least 0.9.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::Command;

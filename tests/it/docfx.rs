@@ -1,7 +1,7 @@
 //! DocFX-flavoured Markdown: alerts, includes, images, div directives, xref links,
 //! error sections and unknown extensions.
 
-mod common;
+use crate::common;
 
 use errbook::model::{Block, Guide};
 use errbook::source::load_site;

@@ -4,10 +4,8 @@
 //! through the output layer always.
 #![cfg(unix)]
 
-mod common;
-#[path = "../examples/gencorpus/corpus.rs"]
-#[allow(dead_code)]
-mod corpus;
+use crate::common;
+use crate::corpus;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -4,10 +4,8 @@
 //! whose duration it measures.
 #![cfg(unix)]
 
-mod common;
-#[path = "../examples/gencorpus/corpus.rs"]
-#[allow(dead_code)]
-mod corpus;
+use crate::common;
+use crate::corpus;
 
 use std::collections::BTreeMap;
 use std::hash::{Hash as _, Hasher as _};

@@ -1,6 +1,6 @@
 //! The real binary: exit codes, messages, `lookup`, `export`, and bad input.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
