@@ -159,6 +159,22 @@ pub fn locale_json(l: &Locale) -> String {
     .unwrap_or_default()
 }
 
+/// [`locale_json`] put together from each guide's JSON (`serde_json::to_string` of
+/// [`guide`]), so that guides can be serialized once and reused.
+pub fn locale_json_of<'g>(tag: &str, guides: impl Iterator<Item = &'g str>) -> String {
+    let mut out = String::from("{\"locales\":[{\"tag\":");
+    out.push_str(&serde_json::to_string(tag).unwrap_or_default());
+    out.push_str(",\"guides\":[");
+    for (i, g) in guides.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(g);
+    }
+    out.push_str("]}]}");
+    out
+}
+
 /// Pretty JSON of one locale (the same shape, for reading and snapshots).
 pub fn locale_json_pretty(l: &Locale) -> String {
     serde_json::to_string_pretty(&Export {

@@ -1,7 +1,7 @@
 //! Translation checks, when a site has several locales: every locale is compared with
 //! the default one (`default_locale` in site.yaml), guide by guide, entry by entry.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -71,32 +71,66 @@ pub fn compare(src: &Guide, tr: &Guide) -> GuideComparison {
 }
 
 pub fn check_site(site: &Site) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    if site.locales.len() < 2 {
-        return out;
-    }
-    let Some(source) = site.locale(&site.config.default_locale) else {
+    by_slug(site).into_values().flatten().collect()
+}
+
+/// The translation findings of the site, by guide slug (they depend only on the guides
+/// of that slug in each locale, so a rebuild redoes only the slugs it touched).
+pub fn by_slug(site: &Site) -> BTreeMap<String, Vec<Diagnostic>> {
+    let mut out = BTreeMap::new();
+    let Some(source) = source_locale(site) else {
         return out;
     };
-    for locale in site.locales.iter().filter(|l| l.tag != source.tag) {
-        out.extend(compare_locale(source, locale));
+    let tables: Vec<HashMap<&str, &Guide>> = site
+        .locales
+        .iter()
+        .map(|l| l.guides.iter().map(|g| (g.slug.as_str(), g)).collect())
+        .collect();
+    let slugs: BTreeSet<&str> = tables.iter().flat_map(|t| t.keys().copied()).collect();
+    for slug in slugs {
+        let found = slug_findings(site, source, |li| tables[li].get(slug).copied());
+        if !found.is_empty() {
+            out.insert(slug.to_owned(), found);
+        }
     }
     out
 }
 
-fn start(g: &Guide) -> Pos {
-    Pos {
-        line: g.body_line.max(1),
-        col: 1,
+/// The translation findings about the guides named `slug`.
+pub fn check_slug(site: &Site, slug: &str) -> Vec<Diagnostic> {
+    match source_locale(site) {
+        Some(source) => slug_findings(site, source, |li| site.locales[li].guide(slug)),
+        None => Vec::new(),
     }
 }
 
-fn compare_locale(source: &Locale, tr: &Locale) -> Vec<Diagnostic> {
+/// The default locale, when there is something to compare it with.
+fn source_locale(site: &Site) -> Option<&Locale> {
+    if site.locales.len() < 2 {
+        return None;
+    }
+    site.locale(&site.config.default_locale)
+}
+
+fn slug_findings<'s>(
+    site: &'s Site,
+    source: &Locale,
+    guide_in: impl Fn(usize) -> Option<&'s Guide>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for g in &source.guides {
-        match tr.guide(&g.slug) {
-            Some(t) => out.extend(compare_guide(&source.tag, g, t)),
-            None => out.push(
+    let mut src = None;
+    let mut translations = Vec::new();
+    for (li, l) in site.locales.iter().enumerate() {
+        if l.tag == source.tag {
+            src = guide_in(li);
+        } else {
+            translations.push((l, guide_in(li)));
+        }
+    }
+    for (tr, t) in translations {
+        match (src, t) {
+            (Some(g), Some(t)) => out.extend(compare_guide(&source.tag, g, t)),
+            (Some(g), None) => out.push(
                 Diagnostic::warning(
                     "l10n-missing-guide",
                     &g.path,
@@ -105,11 +139,7 @@ fn compare_locale(source: &Locale, tr: &Locale) -> Vec<Diagnostic> {
                 )
                 .with_hint(format!("add source/{}/{}.md", tr.tag, g.slug)),
             ),
-        }
-    }
-    for t in &tr.guides {
-        if source.guide(&t.slug).is_none() {
-            out.push(
+            (None, Some(t)) => out.push(
                 Diagnostic::warning(
                     "l10n-extra-guide",
                     &t.path,
@@ -120,10 +150,18 @@ fn compare_locale(source: &Locale, tr: &Locale) -> Vec<Diagnostic> {
                     ),
                 )
                 .with_hint("name the file like its source guide, or add the source guide"),
-            );
+            ),
+            (None, None) => {}
         }
     }
     out
+}
+
+fn start(g: &Guide) -> Pos {
+    Pos {
+        line: g.body_line.max(1),
+        col: 1,
+    }
 }
 
 fn compare_guide(src_tag: &str, src: &Guide, tr: &Guide) -> Vec<Diagnostic> {

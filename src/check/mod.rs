@@ -279,10 +279,20 @@ pub fn raw_findings(site: &Site) -> Vec<Diagnostic> {
     found
 }
 
-/// The offline findings of one guide (everything but the translation checks, which
-/// compare locales). They depend on the guide and on the guides it links to.
-pub fn guide_findings(site: &Site, locale: &str, guide: &Guide) -> Vec<Diagnostic> {
-    findings_with(site, &links::GuidePaths::new(site), locale, guide)
+/// The offline findings of some guides (everything but the translation checks, which
+/// compare locales), by guide path. They depend on each guide and on the guides it
+/// links to.
+pub fn guide_findings(
+    site: &Site,
+    guides: &[(&str, &Guide)],
+) -> std::collections::HashMap<std::path::PathBuf, Vec<Diagnostic>> {
+    use rayon::prelude::*;
+    // One path map for all of them: it lists every guide of the site.
+    let paths = links::GuidePaths::new(site);
+    guides
+        .par_iter()
+        .map(|(tag, g)| (g.path.clone(), findings_with(site, &paths, tag, g)))
+        .collect()
 }
 
 fn findings_with(
@@ -296,6 +306,15 @@ fn findings_with(
     found.extend(tables::check_guide(guide));
     found.extend(model::check_guide(guide));
     found
+}
+
+/// Whether the severity policy drops findings of rule `name` (turned off in
+/// `site.yaml`, or off by default).
+pub fn is_off(config: &SiteConfig, name: &str) -> bool {
+    match config.severity.get(name) {
+        Some(level) => level.to_severity().is_none(),
+        None => rule_of(name).is_some_and(|r| r.default.is_none()),
+    }
 }
 
 /// `site.yaml` overrides first, then the built-in default (rules that are off by

@@ -2,12 +2,16 @@
 //! and the code index. Built once per render, read by every page.
 
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::Arc;
 
 use crate::error::Result;
-use crate::model::{Block, CodeKind, ErrorEntry, Guide, Locale, Section, Site};
+use crate::model::{CodeKind, ErrorEntry, Guide, Locale, Section, Site};
 use crate::theme::{Theme, Ui};
 
+use super::derived::{DerivedCache, GuideDerived};
 use super::url::file_stem;
 
 pub struct SiteIndex<'a> {
@@ -42,9 +46,9 @@ pub struct LocaleIndex<'a> {
     pub codes: Vec<CodeIndex>,
     /// Pages other locales have and this one lacks, by guide slug then entry id.
     pub untranslated: Vec<Untranslated>,
-    by_slug: HashMap<&'a str, usize>,
-    by_code: HashMap<String, usize>,
-    by_untranslated: HashMap<(String, Option<String>), usize>,
+    by_slug: FxHashMap<&'a str, usize>,
+    by_code: FxHashMap<String, usize>,
+    by_untranslated: FxHashMap<(String, Option<String>), usize>,
 }
 
 pub struct GuideIndex<'a> {
@@ -52,14 +56,10 @@ pub struct GuideIndex<'a> {
     /// Folder name of the guide's pages.
     pub stem: String,
     pub entries: Vec<&'a ErrorEntry>,
-    /// File stem of each entry's page, parallel to `entries`.
-    pub entry_stems: Vec<String>,
-    /// Plain-text title of each entry, parallel to `entries`.
-    pub titles: Vec<String>,
-    pub sections: HashMap<&'a str, &'a Section>,
-    /// Entry ids that some table row carries as its `id`.
-    pub row_ids: HashSet<&'a str>,
-    by_id: HashMap<&'a str, usize>,
+    /// Entry file stems and titles (parallel to `entries`), images, `errors.json` part.
+    pub derived: Arc<GuideDerived>,
+    /// [`Guide::sections_flat`], which `derived.sections` points into.
+    sections: Vec<&'a Section>,
 }
 
 pub struct CodeIndex {
@@ -73,13 +73,17 @@ pub struct CodeIndex {
 }
 
 impl<'a> SiteIndex<'a> {
-    pub fn new(site: &'a Site, theme: &Theme) -> Result<Self> {
+    /// Indexes the site; what each guide alone gives is taken from `cache` when there
+    /// is one (serve and watch keep it between rebuilds).
+    pub fn new(site: &'a Site, theme: &Theme, cache: Option<&DerivedCache>) -> Result<Self> {
         let mut locales = Vec::new();
         for locale in &site.locales {
-            locales.push(LocaleIndex::new(locale, theme)?);
+            locales.push(LocaleIndex::new(site, locale, theme, cache)?);
         }
-        for (li, l) in locales.iter_mut().enumerate() {
-            let pages = untranslated_pages(site, li);
+        let untranslated: Vec<Vec<Untranslated>> = (0..locales.len())
+            .map(|li| untranslated_pages(&locales, li))
+            .collect();
+        for (l, pages) in locales.iter_mut().zip(untranslated) {
             l.by_untranslated = pages
                 .iter()
                 .enumerate()
@@ -104,7 +108,12 @@ impl<'a> SiteIndex<'a> {
 }
 
 impl<'a> LocaleIndex<'a> {
-    fn new(locale: &'a Locale, theme: &Theme) -> Result<Self> {
+    fn new(
+        site: &Site,
+        locale: &'a Locale,
+        theme: &Theme,
+        cache: Option<&DerivedCache>,
+    ) -> Result<Self> {
         let ui = theme.ui(&locale.tag)?;
         let name = ui
             .get("language_name")
@@ -124,7 +133,13 @@ impl<'a> LocaleIndex<'a> {
             .guides
             .par_iter()
             .zip(stems)
-            .map(|(g, stem)| GuideIndex::new(g, stem))
+            .map(|(g, stem)| {
+                let derived = match cache {
+                    Some(c) => c.get(&site.root, &locale.tag, g),
+                    None => Arc::new(GuideDerived::new(&site.root, g)),
+                };
+                GuideIndex::new(g, stem, derived)
+            })
             .collect();
         let by_slug = guides
             .iter()
@@ -179,7 +194,7 @@ impl<'a> LocaleIndex<'a> {
             untranslated: Vec::new(),
             by_slug,
             by_code,
-            by_untranslated: HashMap::new(),
+            by_untranslated: FxHashMap::default(),
         })
     }
 
@@ -201,34 +216,28 @@ impl<'a> LocaleIndex<'a> {
 
 /// Every guide and entry that some other locale has and locale `li` lacks, sorted by
 /// guide slug then entry id, with file names unique in the `untranslated/` folder.
-fn untranslated_pages(site: &Site, li: usize) -> Vec<Untranslated> {
-    let Some(me) = site.locales.get(li) else {
+fn untranslated_pages(locales: &[LocaleIndex<'_>], li: usize) -> Vec<Untranslated> {
+    let Some(me) = locales.get(li) else {
         return Vec::new();
     };
-    let mine: HashMap<&str, HashSet<&str>> = me
-        .guides
-        .iter()
-        .map(|g| {
-            (
-                g.slug.as_str(),
-                g.entries().iter().map(|e| e.id.as_str()).collect(),
-            )
-        })
-        .collect();
     // slug → (the locale lacks the whole guide, entry ids it lacks)
     let mut missing: BTreeMap<&str, (bool, std::collections::BTreeSet<&str>)> = BTreeMap::new();
-    for (oi, other) in site.locales.iter().enumerate() {
+    for (oi, other) in locales.iter().enumerate() {
         if oi == li {
             continue;
         }
         for g in &other.guides {
-            let ids = mine.get(g.slug.as_str());
+            let mine = me.guide_index(&g.guide.slug).map(|i| &me.guides[i].derived.ids);
+            // The usual case, a complete translation: the same ids on both sides.
+            if mine == Some(&g.derived.ids) {
+                continue;
+            }
             let slot = missing
-                .entry(g.slug.as_str())
-                .or_insert_with(|| (ids.is_none(), Default::default()));
-            for e in g.entries() {
-                if ids.is_none_or(|ids| !ids.contains(e.id.as_str())) {
-                    slot.1.insert(e.id.as_str());
+                .entry(g.guide.slug.as_str())
+                .or_insert_with(|| (mine.is_none(), Default::default()));
+            for id in &g.derived.ids {
+                if mine.is_none_or(|ids| ids.binary_search(id).is_err()) {
+                    slot.1.insert(id.as_str());
                 }
             }
         }
@@ -268,58 +277,44 @@ fn untranslated_pages(site: &Site, li: usize) -> Vec<Untranslated> {
 }
 
 impl<'a> GuideIndex<'a> {
-    fn new(guide: &'a Guide, stem: String) -> Self {
+    fn new(guide: &'a Guide, stem: String, derived: Arc<GuideDerived>) -> Self {
         let entries = guide.entries();
-        let mut stems = Unique::default();
-        let entry_stems = entries
-            .iter()
-            .map(|e| stems.take(file_stem(&e.id)))
-            .collect();
-        let titles = entries.iter().map(|e| entry_title(e)).collect();
-        let sections = guide
-            .sections_flat()
-            .into_iter()
-            .map(|s| (s.anchor.as_str(), s))
-            .collect();
-        let row_ids = guide
-            .body
-            .iter()
-            .filter_map(|b| match b {
-                Block::ErrorTable(t) => Some(t.rows.iter().map(|r| r.entry_id.as_str())),
-                Block::Html { .. } => None,
-            })
-            .flatten()
-            .collect();
-        let mut by_id = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            by_id.entry(e.id.as_str()).or_insert(i);
-        }
+        let sections = guide.sections_flat();
         GuideIndex {
             guide,
             stem,
             entries,
-            entry_stems,
-            titles,
+            derived,
             sections,
-            row_ids,
-            by_id,
         }
     }
 
+    /// The first entry with this id.
     pub fn entry_index(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.derived.by_id.get(id).copied()
+    }
+
+    /// The section with this anchor (the last, when several share it).
+    pub fn section(&self, anchor: &str) -> Option<&'a Section> {
+        let i = *self.derived.sections.get(anchor)?;
+        self.sections.get(i).copied()
+    }
+
+    /// Whether some table row carries this entry id as its `id`.
+    pub fn has_row_id(&self, id: &str) -> bool {
+        self.derived.row_ids.contains(id)
     }
 }
 
 /// Hands out names that differ case-insensitively (Windows and macOS file systems fold
 /// case), suffixing `-2`, `-3`… on a clash.
 #[derive(Default)]
-struct Unique {
-    taken: HashSet<String>,
+pub(super) struct Unique {
+    taken: FxHashSet<String>,
 }
 
 impl Unique {
-    fn take(&mut self, stem: String) -> String {
+    pub(super) fn take(&mut self, stem: String) -> String {
         let mut candidate = stem.clone();
         let mut n = 1;
         while !self.taken.insert(candidate.to_lowercase()) {

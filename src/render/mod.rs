@@ -5,6 +5,7 @@
 //! them across threads. Writing to disk is `output`'s business.
 
 pub mod context;
+mod derived;
 mod index;
 pub mod links;
 mod pages;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::model::Site;
 use crate::theme::Theme;
 
+pub use derived::DerivedCache;
 pub use index::{LocaleIndex, SiteIndex, UNTRANSLATED_DIR};
 
 #[derive(Debug, Clone, Copy)]
@@ -142,8 +144,25 @@ impl<'a> Renderer<'a> {
         templates: Arc<Templates>,
         opts: RenderOptions,
     ) -> Result<Self> {
-        let index = SiteIndex::new(site, theme)?;
-        let images = pages::images(site);
+        Self::with_cache(site, theme, templates, opts, None)
+    }
+
+    /// [`Renderer::with_templates`] taking what each guide alone gives from `cache`
+    /// (see [`DerivedCache`]).
+    pub fn with_cache(
+        site: &'a Site,
+        theme: &'a Theme,
+        templates: Arc<Templates>,
+        opts: RenderOptions,
+        cache: Option<&DerivedCache>,
+    ) -> Result<Self> {
+        let index = SiteIndex::new(site, theme, cache)?;
+        let images = index
+            .locales
+            .iter()
+            .flat_map(|l| &l.guides)
+            .flat_map(|g| g.derived.images.iter().cloned())
+            .collect();
         Ok(Renderer {
             site,
             theme,

@@ -71,7 +71,7 @@ fn path_of(r: &Renderer<'_>, li: usize, page: PageRef<'_>) -> Option<Vec<String>
         PageRef::Entry(slug, id) => {
             let g = &l.guides[l.guide_index(slug)?];
             let e = g.entry_index(id)?;
-            vec![tag, g.stem.clone(), format!("{}.html", g.entry_stems[e])]
+            vec![tag, g.stem.clone(), format!("{}.html", g.derived.entry_stems[e])]
         }
     })
 }
@@ -413,12 +413,12 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                         RowView {
                             id: row.row_anchor.then_some(row.entry_id.as_str()),
                             href: match ei {
-                                Some(ei) => href(0, &[&format!("{}.html", g.entry_stems[ei])]),
+                                Some(ei) => href(0, &[&format!("{}.html", g.derived.entry_stems[ei])]),
                                 None => format!("#{}", encode(&row.entry_id)),
                             },
                             title: ei.map_or_else(
                                 || row.entry_id.clone(),
-                                |ei| shorten(&g.titles[ei], LINK_TITLE),
+                                |ei| shorten(&g.derived.titles[ei], LINK_TITLE),
                             ),
                             cells: row
                                 .cells
@@ -471,7 +471,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
     let path = vec![
         l.tag.to_owned(),
         g.stem.clone(),
-        format!("{}.html", g.entry_stems[ei]),
+        format!("{}.html", g.derived.entry_stems[ei]),
     ];
     let common = common(
         r,
@@ -479,7 +479,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             kind: "entry",
             locale: Some(li),
             depth: 2,
-            title: g.titles[ei].clone(),
+            title: g.derived.titles[ei].clone(),
             description: Some(shorten(&collapse(&e.resolution.text), 160))
                 .filter(|d| !d.is_empty()),
             page: PageRef::Entry(&g.guide.slug, &e.id),
@@ -487,9 +487,9 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             guide: Some(g.guide),
         },
     );
-    let section = g.sections.get(e.section.as_str());
+    let section = g.section(&e.section);
     let section_href = format!("index.html#{}", encode(&e.section));
-    let row_href = if g.row_ids.contains(e.id.as_str()) || section.is_some_and(|s| s.anchor == e.id)
+    let row_href = if g.has_row_id(&e.id) || section.is_some_and(|s| s.anchor == e.id)
     {
         format!("index.html#{}", encode(&e.id))
     } else {
@@ -515,9 +515,9 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         .collect();
     let entry = EntryView {
         id: &e.id,
-        title: g.titles[ei].clone(),
+        title: g.derived.titles[ei].clone(),
         message_html: localize(r, l, g.guide, &e.message.html, true),
-        message_is_title: plain(&e.message.html) == g.titles[ei],
+        message_is_title: plain(&e.message.html) == g.derived.titles[ei],
         operation_html: rich(&e.operation).map(|h| localize(r, l, g.guide, h, true)),
         cause_html: rich(&e.cause).map(|h| localize(r, l, g.guide, h, true)),
         resolution_html: localize(r, l, g.guide, &e.resolution.html, true),
@@ -541,8 +541,8 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         ),
     };
     let nav = |i: usize| NavLink {
-        href: href(0, &[&format!("{}.html", g.entry_stems[i])]),
-        title: shorten(&g.titles[i], LINK_TITLE),
+        href: href(0, &[&format!("{}.html", g.derived.entry_stems[i])]),
+        title: shorten(&g.derived.titles[i], LINK_TITLE),
     };
     let translations = (0..r.index.locales.len())
         .filter(|&other| other != li)
@@ -553,10 +553,10 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             Some(Translation {
                 tag: ol.tag.to_owned(),
                 name: ol.name.clone(),
-                title: shorten(&og.titles[oe], LINK_TITLE),
+                title: shorten(&og.derived.titles[oe], LINK_TITLE),
                 href: href(
                     2,
-                    &[ol.tag, &og.stem, &format!("{}.html", og.entry_stems[oe])],
+                    &[ol.tag, &og.stem, &format!("{}.html", og.derived.entry_stems[oe])],
                 ),
             })
         })
@@ -588,9 +588,9 @@ fn code_summary(l: &LocaleIndex<'_>, ci: usize, from_codes_dir: bool) -> CodeSum
             let g = &l.guides[gi];
             EntryLink {
                 id: g.entries[ei].id.clone(),
-                title: shorten(&g.titles[ei], LINK_TITLE),
+                title: shorten(&g.derived.titles[ei], LINK_TITLE),
                 guide_title: g.guide.title.clone(),
-                href: href(1, &[&g.stem, &format!("{}.html", g.entry_stems[ei])]),
+                href: href(1, &[&g.stem, &format!("{}.html", g.derived.entry_stems[ei])]),
             }
         })
         .collect();
@@ -727,8 +727,8 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
                 Some(id) => {
                     let oe = og.entry_index(id)?;
                     (
-                        og.titles[oe].clone(),
-                        vec![ol.tag, &og.stem, &format!("{}.html", og.entry_stems[oe])]
+                        og.derived.titles[oe].clone(),
+                        vec![ol.tag, &og.stem, &format!("{}.html", og.derived.entry_stems[oe])]
                             .into_iter()
                             .map(str::to_owned)
                             .collect::<Vec<_>>(),
@@ -771,7 +771,10 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
 
 fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
-    let mut json = crate::export::locale_json(l.locale);
+    let mut json = crate::export::locale_json_of(
+        l.tag,
+        l.guides.iter().map(|g| g.derived.json(g.guide)),
+    );
     json.push('\n');
     Ok(file(
         vec![l.tag.to_owned(), "errors.json".into()],
@@ -952,37 +955,30 @@ pub(super) fn image_output_path(guide_path: &std::path::Path, src: &str) -> Opti
     }
 }
 
-/// Every image file of `source/` that some guide shows, by output path.
-pub(super) fn images(
-    site: &crate::model::Site,
-) -> std::collections::BTreeMap<String, std::path::PathBuf> {
-    use rayon::prelude::*;
-    let guides: Vec<&crate::model::Guide> =
-        site.locales.iter().flat_map(|l| l.guides.iter()).collect();
-    guides
-        .par_iter()
-        .flat_map_iter(|g| {
-            let mut html: Vec<&str> = Vec::new();
-            for b in &g.body {
-                match b {
-                    Block::Html { html: h } => html.push(h),
-                    Block::ErrorTable(t) => html.extend(
-                        t.rows
-                            .iter()
-                            .flat_map(|r| r.cells.iter().map(String::as_str)),
-                    ),
-                }
-            }
-            html.into_iter()
-                .flat_map(img_srcs)
-                .filter_map(|src| {
-                    let out = image_output_path(&g.path, &src)?;
-                    let file = out
-                        .split('/')
-                        .fold(site.root.join(crate::source::SOURCE_DIR), |p, s| p.join(s));
-                    file.is_file().then_some((out, file))
-                })
-                .collect::<Vec<_>>()
+/// The image files of `source/` that `guide` shows, by output path.
+pub(super) fn guide_images(
+    site_root: &std::path::Path,
+    guide: &crate::model::Guide,
+) -> Vec<(String, std::path::PathBuf)> {
+    let mut html: Vec<&str> = Vec::new();
+    for b in &guide.body {
+        match b {
+            Block::Html { html: h } => html.push(h),
+            Block::ErrorTable(t) => html.extend(
+                t.rows
+                    .iter()
+                    .flat_map(|r| r.cells.iter().map(String::as_str)),
+            ),
+        }
+    }
+    html.into_iter()
+        .flat_map(img_srcs)
+        .filter_map(|src| {
+            let out = image_output_path(&guide.path, &src)?;
+            let file = out
+                .split('/')
+                .fold(site_root.join(crate::source::SOURCE_DIR), |p, s| p.join(s));
+            file.is_file().then_some((out, file))
         })
         .collect()
 }

@@ -402,3 +402,40 @@ fn fragments_closing_outer_elements_are_detected() {
     assert!(!super::closes_outer(b"<p>a<ul><li>b</li></ul></p>"));
     assert!(!super::closes_outer(b"a <br> b"));
 }
+
+#[test]
+fn errors_json_put_together_from_guides_equals_the_export() {
+    let site = sample_site();
+    let files = render(&site, false);
+    for l in &site.locales {
+        let path = format!("{}/errors.json", l.tag);
+        let json = files
+            .iter()
+            .find(|f| f.path == path)
+            .expect("errors.json");
+        let expected = format!("{}\n", crate::export::locale_json(l));
+        assert_eq!(String::from_utf8_lossy(&json.bytes), expected);
+    }
+}
+
+#[test]
+fn a_cached_render_equals_a_fresh_one() {
+    let site = sample_site();
+    let theme = crate::theme::Theme::builtin();
+    let opts = RenderOptions { minify: false };
+    let templates = std::sync::Arc::new(super::Templates::compile(&theme, opts).expect("templates"));
+    let cache = super::DerivedCache::default();
+    let all = |cache: Option<&super::DerivedCache>| {
+        let r = super::Renderer::with_cache(&site, &theme, templates.clone(), opts, cache)
+            .expect("renderer");
+        r.jobs()
+            .into_iter()
+            .map(|j| r.render(j).expect("render"))
+            .map(|f| (f.path, f.bytes))
+            .collect::<Vec<_>>()
+    };
+    let fresh = all(None);
+    assert_eq!(all(Some(&cache)), fresh);
+    // The second time every guide comes from the cache.
+    assert_eq!(all(Some(&cache)), fresh);
+}

@@ -189,10 +189,24 @@ pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
 
 /// The locale index of its guides' parts, in guide order (`parts[g]` is guide `g`'s).
 pub fn merge(locale: &str, guides: Vec<GuideInfo>, parts: &[&IndexPart]) -> IndexData {
+    merge_until(locale, guides, parts, &|| false)
+}
+
+/// [`merge`] that stops early once `cancel` says so; the result is then incomplete and
+/// the caller, seeing `cancel()`, drops it.
+pub fn merge_until(
+    locale: &str,
+    guides: Vec<GuideInfo>,
+    parts: &[&IndexPart],
+    cancel: &dyn Fn() -> bool,
+) -> IndexData {
     let mut postings: BTreeMap<&str, Vec<(usize, Postings)>> = BTreeMap::new();
     let mut codes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut rows = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
     for (g, part) in parts.iter().enumerate() {
+        if cancel() {
+            break;
+        }
         let offset = rows.len();
         rows.extend(part.rows.iter().map(|r| DocRow {
             guide: g,

@@ -105,12 +105,26 @@ pub struct PartCache {
 impl PartCache {
     /// [`build_locale_index`], reusing the parts of unchanged guides.
     pub fn locale_index(&self, locale: &Locale) -> SearchIndex {
+        self.locale_index_until(locale, &|| false)
+            .unwrap_or_else(|| build_locale_index(locale))
+    }
+
+    /// [`PartCache::locale_index`] that gives up (`None`) as soon as `cancel` says so:
+    /// `serve` drops a search update when an edit arrives, and redoes it when idle.
+    pub fn locale_index_until(
+        &self,
+        locale: &Locale,
+        cancel: &(dyn Fn() -> bool + Sync),
+    ) -> Option<SearchIndex> {
         use rayon::prelude::*;
         let parts: Vec<Arc<IndexPart>> = locale
             .guides
             .par_iter()
             .enumerate()
             .map(|(g, guide)| {
+                if cancel() {
+                    return None;
+                }
                 let docs = guide_docs(g, guide);
                 let hash = docs_hash(&docs);
                 let key = (locale.tag.clone(), guide.slug.clone());
@@ -119,24 +133,26 @@ impl PartCache {
                         .filter(|(h, _)| *h == hash)
                         .map(|(_, p)| p.clone())
                 });
-                cached.unwrap_or_else(|| {
+                Some(cached.unwrap_or_else(|| {
                     let part = Arc::new(compact::build_part(&locale.tag, &docs));
                     if let Ok(mut m) = self.parts.lock() {
                         m.insert(key, (hash, part.clone()));
                     }
                     part
-                })
+                }))
             })
-            .collect();
+            .collect::<Option<_>>()?;
         // Forget guides that are gone.
         if let Ok(mut m) = self.parts.lock() {
             let slugs: HashSet<&str> = locale.guides.iter().map(|g| g.slug.as_str()).collect();
             m.retain(|(tag, slug), _| tag != &locale.tag || slugs.contains(slug.as_str()));
         }
-        merge_locale_index(
-            locale,
-            &parts.iter().map(|p| p.as_ref()).collect::<Vec<_>>(),
-        )
+        let parts: Vec<&IndexPart> = parts.iter().map(|p| p.as_ref()).collect();
+        let index = SearchIndex {
+            locale: locale.tag.clone(),
+            data: compact::merge_until(&locale.tag, guide_infos(locale), &parts, cancel),
+        };
+        (!cancel()).then_some(index)
     }
 }
 
@@ -158,18 +174,21 @@ pub fn guide_part(locale_tag: &str, g: usize, guide: &Guide) -> IndexPart {
 
 /// The locale's index from the parts of its guides, in the locale's guide order.
 pub fn merge_locale_index(locale: &Locale, parts: &[&IndexPart]) -> SearchIndex {
-    let guides = locale
+    SearchIndex {
+        locale: locale.tag.clone(),
+        data: compact::merge(&locale.tag, guide_infos(locale), parts),
+    }
+}
+
+fn guide_infos(locale: &Locale) -> Vec<compact::GuideInfo> {
+    locale
         .guides
         .iter()
         .map(|guide| compact::GuideInfo {
             slug: guide.slug.clone(),
             title: guide.title.clone(),
         })
-        .collect();
-    SearchIndex {
-        locale: locale.tag.clone(),
-        data: compact::merge(&locale.tag, guides, parts),
-    }
+        .collect()
 }
 
 /// The documents of one guide: the guide itself, then its entries in order.

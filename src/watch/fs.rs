@@ -7,7 +7,8 @@
 //! systems (SMB, NFS) and in some containers: `--poll` scans instead.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use notify_debouncer_full::notify::event::{EventKind, ModifyKind};
@@ -33,24 +34,43 @@ pub enum Msg {
 
 /// Stops a running loop from another thread (a Ctrl-C handler).
 #[derive(Clone)]
-pub struct Stopper(mpsc::Sender<Msg>);
+pub struct Stopper(Post);
 
 impl Stopper {
     pub fn stop(&self) {
-        let _ = self.0.send(Msg::Stop);
+        self.0.send(Msg::Stop);
+    }
+}
+
+/// The sending end of the loop's messages. Each message also raises a flag that long
+/// work can poll to give way to the change (see [`SourceWatcher::arrivals`]).
+#[derive(Clone)]
+struct Post {
+    tx: mpsc::Sender<Msg>,
+    arrived: Arc<AtomicBool>,
+}
+
+impl Post {
+    fn send(&self, msg: Msg) {
+        let _ = self.tx.send(msg);
+        self.arrived.store(true, Ordering::SeqCst);
     }
 }
 
 /// The receiving end of the loop's messages.
 pub struct Inbox {
-    tx: mpsc::Sender<Msg>,
+    post: Post,
     rx: mpsc::Receiver<Msg>,
 }
 
 /// A stopper and the inbox it stops.
 pub fn channel() -> (Stopper, Inbox) {
     let (tx, rx) = mpsc::channel();
-    (Stopper(tx.clone()), Inbox { tx, rx })
+    let post = Post {
+        tx,
+        arrived: Arc::new(AtomicBool::new(false)),
+    };
+    (Stopper(post.clone()), Inbox { post, rx })
 }
 
 enum AnyDebouncer {
@@ -89,17 +109,15 @@ pub struct SourceWatcher {
     debouncer: AnyDebouncer,
     inbox: Inbox,
     watching_themes: bool,
-    /// A message taken by [`SourceWatcher::has_pending`], handed out next.
+    /// A message taken by [`SourceWatcher::wait_pending`], handed out next.
     stash: Option<Msg>,
 }
 
 impl SourceWatcher {
     /// `root` should be canonical: event paths are reported under it.
     pub fn new(root: &Path, poll: bool, inbox: Inbox) -> Result<SourceWatcher> {
-        let tx = inbox.tx.clone();
-        let handler = move |res: DebounceEventResult| {
-            let _ = tx.send(Msg::Fs(res));
-        };
+        let post = inbox.post.clone();
+        let handler = move |res: DebounceEventResult| post.send(Msg::Fs(res));
         let err = |e: notify::Error| Error::Usage(format!("cannot watch {}: {e}", root.display()));
         let debouncer = if poll {
             let config = notify::Config::default()
@@ -177,12 +195,19 @@ impl SourceWatcher {
         Some(batch)
     }
 
-    /// Whether a message (a change or Stop) waits, without waiting for one.
-    pub fn has_pending(&mut self) -> bool {
+    /// A flag raised by every message from now on (a change or Stop): work that the
+    /// next change would make stale polls it to stop early.
+    pub fn arrivals(&self) -> Arc<AtomicBool> {
+        self.inbox.post.arrived.store(false, Ordering::SeqCst);
+        self.inbox.post.arrived.clone()
+    }
+
+    /// Whether a message (a change or Stop) arrives within `timeout`.
+    pub fn wait_pending(&mut self, timeout: Duration) -> bool {
         if self.stash.is_some() {
             return true;
         }
-        match self.inbox.rx.try_recv() {
+        match self.inbox.rx.recv_timeout(timeout) {
             Ok(m) => {
                 self.stash = Some(m);
                 true

@@ -57,6 +57,9 @@ pub fn canonical_root(root: &Path) -> Result<PathBuf> {
         .map_err(|e| Error::io("open the site root", root, e))
 }
 
+/// How long the sources must be quiet before a deferred search index is built.
+pub const SEARCH_QUIET: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Runs the rebuild loop: waits for changes, rebuilds, calls `on` with the outcome.
 /// Returns when the inbox is stopped. The first build is made before waiting.
 pub fn run_loop(
@@ -68,10 +71,17 @@ pub fn run_loop(
     let first = session.rebuild(&Plan::full())?;
     on(session, first);
     loop {
-        // Deferred search indexes are built when no change waits.
-        if session.search_due() && !watcher.has_pending() {
-            let r = session.finish_search();
-            on(session, Ok(r));
+        // Deferred search indexes are built once the sources have been quiet for a
+        // moment (saves come in bursts), and given up, to be redone later, as soon as
+        // a change arrives.
+        if session.search_due() {
+            let arrived = watcher.arrivals();
+            if !watcher.wait_pending(SEARCH_QUIET) {
+                let cancel = || arrived.load(std::sync::atomic::Ordering::SeqCst);
+                if let Some(r) = session.finish_search(&cancel) {
+                    on(session, Ok(r));
+                }
+            }
         }
         let Some(batch) = watcher.next_batch() else {
             break;

@@ -19,7 +19,9 @@ use crate::diag::{self, Diagnostic};
 use crate::error::{Error, Result};
 use crate::model::{Guide, Pos, Site};
 use crate::parse::Vocabulary;
-use crate::render::{Job, OutputFile, RenderOptions, Renderer, Templates, UNTRANSLATED_DIR};
+use crate::render::{
+    DerivedCache, Job, OutputFile, RenderOptions, Renderer, Templates, UNTRANSLATED_DIR,
+};
 use crate::search::PartCache;
 use crate::source::{self, LoadOptions};
 use crate::theme::Theme;
@@ -107,6 +109,10 @@ struct Good {
     config_diags: Vec<Diagnostic>,
     /// Check findings of each guide (before the severity policy), by guide path.
     findings: HashMap<PathBuf, Vec<Diagnostic>>,
+    /// Translation findings, by guide slug.
+    l10n: BTreeMap<String, Vec<Diagnostic>>,
+    /// What the renderer derived from each guide; dropped for the guides re-read.
+    derived: DerivedCache,
     files: BTreeMap<String, Bytes>,
 }
 
@@ -202,8 +208,9 @@ impl Session {
     }
 
     /// Builds the search indexes that guide edits left behind (see
-    /// [`SessionOptions::defer_search`]).
-    pub fn finish_search(&mut self) -> Rebuilt {
+    /// [`SessionOptions::defer_search`]). `None`, with the indexes still due, when
+    /// `cancel` said to stop.
+    pub fn finish_search(&mut self, cancel: &(dyn Fn() -> bool + Sync)) -> Option<Rebuilt> {
         let mut clock = Clock::new();
         let due = std::mem::take(&mut self.search_due);
         let mut changed = Vec::new();
@@ -216,9 +223,17 @@ impl Session {
                 .iter()
                 .filter(|l| due.contains(&l.tag))
                 .collect();
-            let files: Vec<OutputFile> = locales
+            let indexes: Option<Vec<crate::search::SearchIndex>> = locales
                 .par_iter()
-                .flat_map_iter(|l| search_files(&self.search_parts, l))
+                .map(|l| self.search_parts.locale_index_until(l, cancel))
+                .collect();
+            let Some(indexes) = indexes.filter(|_| !cancel()) else {
+                self.search_due = due;
+                return None;
+            };
+            let files: Vec<OutputFile> = indexes
+                .par_iter()
+                .flat_map_iter(|i| index_files(i))
                 .collect();
             rendered = files.len();
             let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
@@ -240,7 +255,14 @@ impl Session {
             }
         }
         clock.lap("search");
-        finish(clock, Scope::Search, changed, removed, rendered, Vec::new())
+        Some(finish(
+            clock,
+            Scope::Search,
+            changed,
+            removed,
+            rendered,
+            Vec::new(),
+        ))
     }
 
     fn load_options(&self) -> LoadOptions {
@@ -269,15 +291,22 @@ impl Session {
         }
         clock.lap("load");
         let findings = all_findings(&site);
-        let diagnostics = self.check(&site, &load_diags, &config_diags, &findings)?;
+        let l10n = crate::check::l10n::by_slug(&site);
+        let diagnostics = self.check(&site, &load_diags, &config_diags, &findings, &l10n)?;
         clock.lap("check");
         if self.opts.sanitize {
             crate::sanitize::sanitize_site(&mut site);
         }
         let theme = Theme::load(&self.root, &site.config.theme)?;
         let templates = Arc::new(Templates::compile(&theme, self.render_options())?);
-        let renderer =
-            Renderer::with_templates(&site, &theme, templates.clone(), self.render_options())?;
+        let derived = DerivedCache::default();
+        let renderer = Renderer::with_cache(
+            &site,
+            &theme,
+            templates.clone(),
+            self.render_options(),
+            Some(&derived),
+        )?;
         let jobs = renderer.jobs();
         let mut files = render_jobs(&renderer, &jobs)?;
         files.extend(renderer.assets()?);
@@ -294,6 +323,8 @@ impl Session {
             load_diags,
             config_diags,
             findings,
+            l10n,
+            derived,
             files: new,
         });
         clock.lap("diff");
@@ -321,11 +352,14 @@ impl Session {
         load_diags: &HashMap<PathBuf, Vec<Diagnostic>>,
         config_diags: &[Diagnostic],
         findings: &HashMap<PathBuf, Vec<Diagnostic>>,
+        l10n: &BTreeMap<String, Vec<Diagnostic>>,
     ) -> Result<Vec<Diagnostic>> {
         let mut found: Vec<Diagnostic> = config_diags.to_vec();
-        found.extend(load_diags.values().flatten().cloned());
-        found.extend(findings.values().flatten().cloned());
-        found.extend(crate::check::l10n::check_site(site));
+        // Findings of rules that are off are many and would only be dropped: skip them.
+        let on = |d: &&Diagnostic| !crate::check::is_off(&site.config, d.name);
+        found.extend(load_diags.values().flatten().filter(on).cloned());
+        found.extend(findings.values().flatten().filter(on).cloned());
+        found.extend(l10n.values().flatten().filter(on).cloned());
         let diags = crate::check::apply_policy(&site.config, self.opts.deny_warnings, found);
         if diag::has_errors(&diags) {
             return Err(Error::Input(diags));
@@ -362,13 +396,16 @@ impl Session {
             Ok(t) => t,
             Err(e) => return Err(applied.roll_back(good, e)),
         };
+        // Images may have come or gone: derive every guide again.
+        good.derived.clear();
         let rendered = (|| {
             let templates = Arc::new(Templates::compile(&theme, self.render_options())?);
-            let renderer = Renderer::with_templates(
+            let renderer = Renderer::with_cache(
                 &good.site,
                 &theme,
                 templates.clone(),
                 self.render_options(),
+                Some(&good.derived),
             )?;
             let jobs = renderer.jobs();
             let mut files = render_jobs(&renderer, &jobs)?;
@@ -420,11 +457,12 @@ impl Session {
         deferred: &mut Vec<String>,
     ) -> Result<Parts> {
         let (applied, diagnostics) = self.apply_and_check(good, plan, clock)?;
-        let result = Renderer::with_templates(
+        let result = Renderer::with_cache(
             &good.site,
             &good.theme,
             good.templates.clone(),
             self.render_options(),
+            Some(&good.derived),
         )
         .and_then(|renderer| {
             clock.lap("index");
@@ -478,12 +516,18 @@ impl Session {
         let undo = self.apply_guides(good, plan)?;
         clock.lap("load");
         let old_findings = refresh_findings(good, &undo);
-        let applied = Applied { undo, old_findings };
+        let old_l10n = refresh_l10n(good, &undo);
+        let applied = Applied {
+            undo,
+            old_findings,
+            old_l10n,
+        };
         let checked = self.check(
             &good.site,
             &good.load_diags,
             &good.config_diags,
             &good.findings,
+            &good.l10n,
         );
         clock.lap("check");
         match checked {
@@ -499,6 +543,7 @@ impl Session {
                 // `rebuild` loads the whole site when a locale appears; nothing to do here.
                 continue;
             };
+            good.derived.forget(rel);
             let abs = self.root.join(rel);
             let (guide, diags) = match std::fs::read(&abs) {
                 Ok(bytes) => {
@@ -577,30 +622,59 @@ fn all_findings(site: &Site) -> HashMap<PathBuf, Vec<Diagnostic>> {
         .iter()
         .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
         .collect();
-    pairs
-        .par_iter()
-        .map(|(tag, g)| (g.path.clone(), crate::check::guide_findings(site, tag, g)))
-        .collect()
+    crate::check::guide_findings(site, &pairs)
 }
 
-/// Re-checks the swapped guides and every guide that links to one of them (a link's
-/// anchor may have appeared or vanished). Returns the replaced findings, to put back
-/// if the rebuild fails.
 /// Guides swapped into the good site, with what undoes the swap.
 struct Applied {
     undo: Undo,
     old_findings: Vec<(PathBuf, Vec<Diagnostic>)>,
+    /// Translation findings before, by the slugs the swap touched.
+    old_l10n: Vec<(String, Option<Vec<Diagnostic>>)>,
 }
 
 impl Applied {
     /// Puts the earlier guides and findings back; passes `e` on.
     fn roll_back(self, good: &mut Good, e: Error) -> Error {
         restore_findings(good, &self.undo, self.old_findings);
+        for (slug, old) in self.old_l10n {
+            match old {
+                Some(d) => good.l10n.insert(slug, d),
+                None => good.l10n.remove(&slug),
+            };
+        }
+        // The renderer may have derived the guides that are being put back.
+        for s in &self.undo.changes {
+            good.derived.forget(&s.path);
+        }
         self.undo.revert(good);
         e
     }
 }
 
+/// Re-checks the translations of the slugs the swap touched; returns what they replaced.
+fn refresh_l10n(good: &mut Good, undo: &Undo) -> Vec<(String, Option<Vec<Diagnostic>>)> {
+    let slugs: BTreeSet<&str> = undo
+        .changes
+        .iter()
+        .flat_map(|s| s.slugs.iter().map(String::as_str))
+        .collect();
+    let mut old = Vec::new();
+    for slug in slugs {
+        let found = crate::check::l10n::check_slug(&good.site, slug);
+        let prev = if found.is_empty() {
+            good.l10n.remove(slug)
+        } else {
+            good.l10n.insert(slug.to_owned(), found)
+        };
+        old.push((slug.to_owned(), prev));
+    }
+    old
+}
+
+/// Re-checks the swapped guides and every guide that links to one of them (a link's
+/// anchor may have appeared or vanished). Returns the replaced findings, to put back
+/// if the rebuild fails.
 fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnostic>)> {
     let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
     let slugs: Vec<&str> = undo
@@ -620,10 +694,7 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
                     .any(|link| slugs.iter().any(|s| link.url.contains(s)))
         })
         .collect();
-    let fresh: Vec<(PathBuf, Vec<Diagnostic>)> = todo
-        .par_iter()
-        .map(|(tag, g)| (g.path.clone(), crate::check::guide_findings(site, tag, g)))
-        .collect();
+    let fresh = crate::check::guide_findings(site, &todo);
     let mut old = Vec::new();
     // Guides that no longer parse or were deleted lose their findings.
     for p in &changed {
@@ -710,12 +781,15 @@ struct Update {
 
 /// A locale's search index files, by output path.
 fn search_files(cache: &PartCache, l: &crate::model::Locale) -> Vec<OutputFile> {
-    cache
-        .locale_index(l)
+    index_files(&cache.locale_index(l))
+}
+
+fn index_files(index: &crate::search::SearchIndex) -> Vec<OutputFile> {
+    index
         .files()
         .into_iter()
         .map(|f| OutputFile {
-            path: format!("{}/{}", l.tag, f.name),
+            path: format!("{}/{}", index.locale, f.name),
             bytes: f.content.into_bytes(),
         })
         .collect()
@@ -792,8 +866,7 @@ fn render_guides(
     for &li in &changed_locales {
         let l = &index.locales[li];
         let prefix = format!("{}/codes/", l.tag);
-        let before: HashSet<&str> = old_files
-            .keys()
+        let before: HashSet<&str> = under(old_files, &prefix)
             .filter_map(|p| p.strip_prefix(prefix.as_str())?.strip_suffix(".html"))
             .filter(|stem| *stem != "index" && !stem.contains('/'))
             .collect();
@@ -879,8 +952,21 @@ fn render_guides(
                 .map(move |u| format!("{}/{}", l.tag, u.segments.join("/")))
         })
         .collect();
-    let removed = old_files
-        .keys()
+    // Only files under these folders can go away (the filter below says which).
+    let mut candidates: BTreeSet<&String> = BTreeSet::new();
+    for pre in &prefixes {
+        candidates.extend(under(old_files, pre));
+    }
+    for l in &index.locales {
+        candidates.extend(under(old_files, &format!("{}/{UNTRANSLATED_DIR}/", l.tag)));
+    }
+    for &li in &changed_locales {
+        let tag = index.locales[li].tag;
+        candidates.extend(under(old_files, &format!("{tag}/codes/")));
+        candidates.extend(under(old_files, &format!("{tag}/search-index")));
+    }
+    let removed = candidates
+        .into_iter()
         .filter(|p| !new.contains(p.as_str()))
         .filter(|p| {
             let untranslated_gone = index.locales.iter().any(|l| {
@@ -915,6 +1001,18 @@ fn render_guides(
         removed,
         deferred,
     })
+}
+
+/// The paths of `files` that start with `prefix`, without scanning the others.
+fn under<'m>(
+    files: &'m BTreeMap<String, Bytes>,
+    prefix: &str,
+) -> impl Iterator<Item = &'m String> + use<'m> {
+    let prefix = prefix.to_owned();
+    files
+        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+        .map(|(k, _)| k)
+        .take_while(move |k| k.starts_with(prefix.as_str()))
 }
 
 fn render_jobs(renderer: &Renderer<'_>, jobs: &[Job]) -> Result<Vec<OutputFile>> {

@@ -1,0 +1,121 @@
+//! What the renderer derives from one guide alone: its entries' file stems and titles,
+//! its sorted entry ids, the images it shows and its part of `errors.json`.
+//!
+//! A build computes these once per guide. `serve` and `watch` keep them between
+//! rebuilds in a [`DerivedCache`], so that a rebuild after one edit derives one guide,
+//! not the whole site: the session forgets the guides it re-reads, and everything on a
+//! theme, image or `site.yaml` change.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::model::{Block, Guide};
+
+use super::index::{entry_title, Unique};
+use super::url::file_stem;
+
+pub struct GuideDerived {
+    /// File stem of each entry's page, in [`Guide::entries`] order.
+    pub entry_stems: Vec<String>,
+    /// Plain-text title of each entry, in the same order.
+    pub titles: Vec<String>,
+    /// Entry ids, sorted, without repeats (locales compare these).
+    pub ids: Vec<String>,
+    /// Entry id → position of its first entry.
+    pub by_id: FxHashMap<String, usize>,
+    /// Section anchor → position in [`Guide::sections_flat`] (the last of equal anchors).
+    pub sections: FxHashMap<String, usize>,
+    /// Entry ids that some table row carries as its `id`.
+    pub row_ids: FxHashSet<String>,
+    /// Images the guide shows that exist: output path → file under the site root.
+    pub images: Vec<(String, PathBuf)>,
+    /// The guide's object in `errors.json`, made on first use.
+    json: OnceLock<String>,
+}
+
+impl GuideDerived {
+    pub fn new(site_root: &Path, guide: &Guide) -> GuideDerived {
+        let entries = guide.entries();
+        let mut stems = Unique::default();
+        let entry_stems = entries
+            .iter()
+            .map(|e| stems.take(file_stem(&e.id)))
+            .collect();
+        let titles = entries.iter().map(|e| entry_title(e)).collect();
+        let mut ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut by_id = FxHashMap::default();
+        for (i, e) in entries.iter().enumerate() {
+            by_id.entry(e.id.clone()).or_insert(i);
+        }
+        let sections = guide
+            .sections_flat()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.anchor.clone(), i))
+            .collect();
+        let row_ids = guide
+            .body
+            .iter()
+            .filter_map(|b| match b {
+                Block::ErrorTable(t) => Some(t.rows.iter().map(|r| r.entry_id.clone())),
+                Block::Html { .. } => None,
+            })
+            .flatten()
+            .collect();
+        GuideDerived {
+            entry_stems,
+            titles,
+            ids,
+            by_id,
+            sections,
+            row_ids,
+            images: super::pages::guide_images(site_root, guide),
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The guide as `errors.json` lists it.
+    pub fn json(&self, guide: &Guide) -> &str {
+        self.json
+            .get_or_init(|| serde_json::to_string(&crate::export::guide(guide)).unwrap_or_default())
+    }
+}
+
+/// [`GuideDerived`] by locale and guide file, kept between rebuilds.
+#[derive(Default)]
+pub struct DerivedCache {
+    map: Mutex<HashMap<(String, PathBuf), Arc<GuideDerived>>>,
+}
+
+impl DerivedCache {
+    /// The cached entry of `guide`, derived now when there is none.
+    pub fn get(&self, site_root: &Path, tag: &str, guide: &Guide) -> Arc<GuideDerived> {
+        let key = (tag.to_owned(), guide.path.clone());
+        if let Some(d) = self.lock().get(&key) {
+            return d.clone();
+        }
+        // Derived outside the lock: guides of a locale are indexed in parallel.
+        let d = Arc::new(GuideDerived::new(site_root, guide));
+        self.lock().insert(key, d.clone());
+        d
+    }
+
+    /// Drops what was derived from the guide file `path` (in any locale).
+    pub fn forget(&self, path: &Path) {
+        self.lock().retain(|(_, p), _| p != path);
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, PathBuf), Arc<GuideDerived>>> {
+        // A panic while holding the lock leaves a map that is still consistent.
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
