@@ -227,7 +227,9 @@ fn untranslated_pages(locales: &[LocaleIndex<'_>], li: usize) -> Vec<Untranslate
             continue;
         }
         for g in &other.guides {
-            let mine = me.guide_index(&g.guide.slug).map(|i| &me.guides[i].derived.ids);
+            let mine = me
+                .guide_index(&g.guide.slug)
+                .map(|i| &me.guides[i].derived.ids);
             // The usual case, a complete translation: the same ids on both sides.
             if mine == Some(&g.derived.ids) {
                 continue;

@@ -71,7 +71,11 @@ fn path_of(r: &Renderer<'_>, li: usize, page: PageRef<'_>) -> Option<Vec<String>
         PageRef::Entry(slug, id) => {
             let g = &l.guides[l.guide_index(slug)?];
             let e = g.entry_index(id)?;
-            vec![tag, g.stem.clone(), format!("{}.html", g.derived.entry_stems[e])]
+            vec![
+                tag,
+                g.stem.clone(),
+                format!("{}.html", g.derived.entry_stems[e]),
+            ]
         }
     })
 }
@@ -413,7 +417,9 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                         RowView {
                             id: row.row_anchor.then_some(row.entry_id.as_str()),
                             href: match ei {
-                                Some(ei) => href(0, &[&format!("{}.html", g.derived.entry_stems[ei])]),
+                                Some(ei) => {
+                                    href(0, &[&format!("{}.html", g.derived.entry_stems[ei])])
+                                }
                                 None => format!("#{}", encode(&row.entry_id)),
                             },
                             title: ei.map_or_else(
@@ -489,8 +495,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
     );
     let section = g.section(&e.section);
     let section_href = format!("index.html#{}", encode(&e.section));
-    let row_href = if g.has_row_id(&e.id) || section.is_some_and(|s| s.anchor == e.id)
-    {
+    let row_href = if g.has_row_id(&e.id) || section.is_some_and(|s| s.anchor == e.id) {
         format!("index.html#{}", encode(&e.id))
     } else {
         section_href.clone()
@@ -556,7 +561,11 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
                 title: shorten(&og.derived.titles[oe], LINK_TITLE),
                 href: href(
                     2,
-                    &[ol.tag, &og.stem, &format!("{}.html", og.derived.entry_stems[oe])],
+                    &[
+                        ol.tag,
+                        &og.stem,
+                        &format!("{}.html", og.derived.entry_stems[oe]),
+                    ],
                 ),
             })
         })
@@ -590,7 +599,10 @@ fn code_summary(l: &LocaleIndex<'_>, ci: usize, from_codes_dir: bool) -> CodeSum
                 id: g.entries[ei].id.clone(),
                 title: shorten(&g.derived.titles[ei], LINK_TITLE),
                 guide_title: g.guide.title.clone(),
-                href: href(1, &[&g.stem, &format!("{}.html", g.derived.entry_stems[ei])]),
+                href: href(
+                    1,
+                    &[&g.stem, &format!("{}.html", g.derived.entry_stems[ei])],
+                ),
             }
         })
         .collect();
@@ -728,10 +740,14 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
                     let oe = og.entry_index(id)?;
                     (
                         og.derived.titles[oe].clone(),
-                        vec![ol.tag, &og.stem, &format!("{}.html", og.derived.entry_stems[oe])]
-                            .into_iter()
-                            .map(str::to_owned)
-                            .collect::<Vec<_>>(),
+                        vec![
+                            ol.tag,
+                            &og.stem,
+                            &format!("{}.html", og.derived.entry_stems[oe]),
+                        ]
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>(),
                     )
                 }
                 None => (
@@ -771,10 +787,8 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
 
 fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
-    let mut json = crate::export::locale_json_of(
-        l.tag,
-        l.guides.iter().map(|g| g.derived.json(g.guide)),
-    );
+    let mut json =
+        crate::export::locale_json_of(l.tag, l.guides.iter().map(|g| g.derived.json(g.guide)));
     json.push('\n');
     Ok(file(
         vec![l.tag.to_owned(), "errors.json".into()],

@@ -409,10 +409,7 @@ fn errors_json_put_together_from_guides_equals_the_export() {
     let files = render(&site, false);
     for l in &site.locales {
         let path = format!("{}/errors.json", l.tag);
-        let json = files
-            .iter()
-            .find(|f| f.path == path)
-            .expect("errors.json");
+        let json = files.iter().find(|f| f.path == path).expect("errors.json");
         let expected = format!("{}\n", crate::export::locale_json(l));
         assert_eq!(String::from_utf8_lossy(&json.bytes), expected);
     }
@@ -423,7 +420,8 @@ fn a_cached_render_equals_a_fresh_one() {
     let site = sample_site();
     let theme = crate::theme::Theme::builtin();
     let opts = RenderOptions { minify: false };
-    let templates = std::sync::Arc::new(super::Templates::compile(&theme, opts).expect("templates"));
+    let templates =
+        std::sync::Arc::new(super::Templates::compile(&theme, opts).expect("templates"));
     let cache = super::DerivedCache::default();
     let all = |cache: Option<&super::DerivedCache>| {
         let r = super::Renderer::with_cache(&site, &theme, templates.clone(), opts, cache)

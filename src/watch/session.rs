@@ -231,10 +231,7 @@ impl Session {
                 self.search_due = due;
                 return None;
             };
-            let files: Vec<OutputFile> = indexes
-                .par_iter()
-                .flat_map_iter(|i| index_files(i))
-                .collect();
+            let files: Vec<OutputFile> = indexes.par_iter().flat_map_iter(index_files).collect();
             rendered = files.len();
             let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
             for f in files {
@@ -1010,7 +1007,10 @@ fn under<'m>(
 ) -> impl Iterator<Item = &'m String> + use<'m> {
     let prefix = prefix.to_owned();
     files
-        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+        .range::<str, _>((
+            std::ops::Bound::Included(prefix.as_str()),
+            std::ops::Bound::Unbounded,
+        ))
         .map(|(k, _)| k)
         .take_while(move |k| k.starts_with(prefix.as_str()))
 }
