@@ -1156,6 +1156,40 @@ mod tests {
         assert_same_as_full(&s, root);
     }
 
+    /// A deferred search update stops when told to, stays due, and catches up later.
+    #[test]
+    fn a_cancelled_search_update_stays_due_and_catches_up() {
+        let dir = site();
+        let root = dir.path();
+        let mut s = Session::new(
+            root,
+            SessionOptions {
+                defer_search: true,
+                ..opts()
+            },
+        );
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let path = root.join(GUIDE);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replacen("0x29834", "0x2983f", 1)).expect("write");
+        s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        assert!(s.search_due());
+        let index = "ko-KR/search-index.js";
+        let before = s.files().and_then(|f| f.get(index)).cloned();
+
+        assert!(s.finish_search(&|| true).is_none(), "a cancelled update");
+        assert!(s.search_due(), "still due after a cancel");
+        assert_eq!(s.files().and_then(|f| f.get(index)).cloned(), before);
+
+        let r = s.finish_search(&|| false).expect("an update");
+        assert!(!s.search_due());
+        assert!(r
+            .changed
+            .iter()
+            .any(|p| p.starts_with("ko-KR/search-index")));
+        assert_same_as_full(&s, root);
+    }
+
     fn assert_same_as_full(s: &Session, root: &Path) {
         let mut fresh = Session::new(root, opts());
         fresh.rebuild(&Plan::full()).expect("io").expect("full");
