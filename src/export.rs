@@ -162,10 +162,13 @@ pub fn locale_json(l: &Locale) -> String {
 /// [`locale_json`] put together from each guide's JSON (`serde_json::to_string` of
 /// [`guide`]), so that guides can be serialized once and reused.
 pub fn locale_json_of<'g>(tag: &str, guides: impl Iterator<Item = &'g str>) -> String {
-    let mut out = String::from("{\"locales\":[{\"tag\":");
+    let guides: Vec<&str> = guides.collect();
+    // Sized once: at thousands of guides this is tens of MB.
+    let mut out = String::with_capacity(guides.iter().map(|g| g.len() + 1).sum::<usize>() + 64);
+    out.push_str("{\"locales\":[{\"tag\":");
     out.push_str(&serde_json::to_string(tag).unwrap_or_default());
     out.push_str(",\"guides\":[");
-    for (i, g) in guides.enumerate() {
+    for (i, g) in guides.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
         }

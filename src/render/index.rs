@@ -175,7 +175,7 @@ impl<'a> LocaleIndex<'a> {
         }
         let mut code_stems = Unique::default();
         let mut codes: Vec<CodeIndex> = codes.into_values().collect();
-        codes.sort_by(|a, b| code_order(&a.normalized, &b.normalized));
+        codes.sort_by_cached_key(|c| code_key(&c.normalized));
         for c in &mut codes {
             c.stem = code_stems.take(file_stem(&c.normalized));
         }
@@ -328,23 +328,20 @@ impl Unique {
 }
 
 /// Codes in index order: symbolic A–Z first (case-insensitive), then numbers by value,
-/// then hex.
-pub fn code_order(a: &str, b: &str) -> std::cmp::Ordering {
-    fn key(s: &str) -> (u8, u128, String) {
-        let first = s.chars().next().unwrap_or(' ');
-        if let Some(hex) = s.strip_prefix("0x") {
-            (
-                2,
-                u128::from_str_radix(hex, 16).unwrap_or(u128::MAX),
-                s.to_owned(),
-            )
-        } else if first.is_ascii_digit() {
-            (1, s.parse::<u128>().unwrap_or(u128::MAX), s.to_owned())
-        } else {
-            (0, 0, s.to_lowercase())
-        }
+/// then hex. A sort key that allocates: sort with `sort_by_cached_key`.
+fn code_key(s: &str) -> (u8, u128, String) {
+    let first = s.chars().next().unwrap_or(' ');
+    if let Some(hex) = s.strip_prefix("0x") {
+        (
+            2,
+            u128::from_str_radix(hex, 16).unwrap_or(u128::MAX),
+            s.to_owned(),
+        )
+    } else if first.is_ascii_digit() {
+        (1, s.parse::<u128>().unwrap_or(u128::MAX), s.to_owned())
+    } else {
+        (0, 0, s.to_lowercase())
     }
-    key(a).cmp(&key(b))
 }
 
 /// The index group of a code: (`key` for ids, label).
@@ -429,7 +426,7 @@ mod tests {
             "cbpserver",
             "0x07ee",
         ];
-        codes.sort_by(|a, b| code_order(a, b));
+        codes.sort_by_cached_key(|c| code_key(c));
         assert_eq!(
             codes,
             [

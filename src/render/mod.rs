@@ -179,6 +179,12 @@ impl<'a> Renderer<'a> {
 
     /// Every page and generated file, in a stable order.
     pub fn jobs(&self) -> Vec<Job> {
+        self.jobs_with_guides(|_, _| true)
+    }
+
+    /// [`Renderer::jobs`] with the pages of only the guides `(locale, guide)` that
+    /// `keep` accepts (a rebuild after an edit lists 80 jobs, not every page).
+    pub fn jobs_with_guides(&self, keep: impl Fn(usize, usize) -> bool) -> Vec<Job> {
         let mut jobs = vec![Job::Root, Job::NotFound];
         if self.site.config.base_url.is_some() {
             jobs.push(Job::Sitemap);
@@ -189,6 +195,9 @@ impl<'a> Renderer<'a> {
             jobs.push(Job::ErrorsJson { locale: li });
             jobs.push(Job::Search { locale: li });
             for (gi, g) in loc.guides.iter().enumerate() {
+                if !keep(li, gi) {
+                    continue;
+                }
                 jobs.push(Job::Guide {
                     locale: li,
                     guide: gi,
@@ -299,6 +308,30 @@ impl<'a> Renderer<'a> {
             Ok(s) => std::borrow::Cow::Owned(s),
             Err(_) => html,
         }
+    }
+}
+
+/// `<locale>/errors.json` of a locale, from what the cache derived of each guide (`serve`
+/// updates it with the search index, after the pages).
+pub fn errors_json(site: &Site, locale: &crate::model::Locale, cache: &DerivedCache) -> OutputFile {
+    let derived: Vec<_> = locale
+        .guides
+        .iter()
+        .map(|g| cache.get(&site.root, &locale.tag, g))
+        .collect();
+    errors_json_file(
+        &locale.tag,
+        derived.iter().zip(&locale.guides).map(|(d, g)| d.json(g)),
+    )
+}
+
+/// `<tag>/errors.json` from the JSON of each guide, in order.
+fn errors_json_file<'g>(tag: &str, guides: impl Iterator<Item = &'g str>) -> OutputFile {
+    let mut json = crate::export::locale_json_of(tag, guides);
+    json.push('\n');
+    OutputFile {
+        path: format!("{tag}/errors.json"),
+        bytes: json.into_bytes(),
     }
 }
 

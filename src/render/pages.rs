@@ -787,12 +787,9 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
 
 fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
-    let mut json =
-        crate::export::locale_json_of(l.tag, l.guides.iter().map(|g| g.derived.json(g.guide)));
-    json.push('\n');
-    Ok(file(
-        vec![l.tag.to_owned(), "errors.json".into()],
-        json.into_bytes(),
+    Ok(super::errors_json_file(
+        l.tag,
+        l.guides.iter().map(|g| g.derived.json(g.guide)),
     ))
 }
 

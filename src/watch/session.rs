@@ -231,7 +231,14 @@ impl Session {
                 self.search_due = due;
                 return None;
             };
-            let files: Vec<OutputFile> = indexes.par_iter().flat_map_iter(index_files).collect();
+            let mut files: Vec<OutputFile> =
+                indexes.par_iter().flat_map_iter(index_files).collect();
+            // `errors.json` waited with the index (see `render_guides`).
+            files.extend(
+                locales
+                    .iter()
+                    .map(|l| crate::render::errors_json(&good.site, l, &good.derived)),
+            );
             rendered = files.len();
             let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
             for f in files {
@@ -808,9 +815,8 @@ fn render_guides(
     search_parts: &PartCache,
     clock: &mut Clock,
 ) -> Result<Update> {
-    let jobs = renderer.jobs();
     if undo.structural {
-        let mut files = render_jobs(renderer, &jobs)?;
+        let mut files = render_jobs(renderer, &renderer.jobs())?;
         files.extend(renderer.assets()?);
         let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         let removed = old_files
@@ -870,15 +876,16 @@ fn render_guides(
         let after: HashSet<&str> = l.codes.iter().map(|c| c.stem.as_str()).collect();
         toggled.extend(before.symmetric_difference(&after).map(|s| (*s).to_owned()));
     }
-    let selected: Vec<Job> = jobs
-        .iter()
-        .copied()
+    let selected: Vec<Job> = renderer
+        .jobs_with_guides(is_changed_slug)
+        .into_iter()
         .filter(|job| match *job {
             Job::Root | Job::NotFound | Job::Sitemap => true,
-            Job::Home { locale }
-            | Job::Codes { locale }
-            | Job::ErrorsJson { locale }
-            | Job::Search { locale } => changed_locales.contains(&locale),
+            // `errors.json`, like the search index, may wait for a quiet moment.
+            Job::ErrorsJson { locale } => !defer_search && changed_locales.contains(&locale),
+            Job::Home { locale } | Job::Codes { locale } | Job::Search { locale } => {
+                changed_locales.contains(&locale)
+            }
             // Every locale: the language switcher and "in other languages" link here.
             Job::Guide { locale, guide } | Job::Entry { locale, guide, .. } => {
                 is_changed_slug(locale, guide)
@@ -897,7 +904,8 @@ fn render_guides(
                         .entries
                         .iter()
                         .any(|(gi, _)| changed_guides.contains(&(locale, *gi)))
-                        || !old_files.contains_key(&code_path(locale, code)))
+                        // New in this locale (its page did not exist).
+                        || toggled.contains(&index.locales[locale].codes[code].stem))
             }
         })
         .collect();
