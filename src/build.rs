@@ -18,13 +18,8 @@ use crate::timing::Clock;
 /// `-q`), for `main.rs` to flatten into its subcommand.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct BuildArgs {
-    /// Write the HTML as rendered, without minifying it (for reading and diffing).
-    #[arg(long)]
-    pub no_minify: bool,
-    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
-    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
-    #[arg(long)]
-    pub sanitize: bool,
+    #[command(flatten)]
+    pub render: crate::render::RenderArgs,
 }
 
 impl BuildArgs {
@@ -38,8 +33,8 @@ impl BuildArgs {
         BuildOptions {
             out: out.into(),
             locales,
-            minify: !self.no_minify,
-            sanitize: self.sanitize,
+            minify: self.render.minify(),
+            sanitize: self.render.sanitize,
             quiet,
             deny_warnings: false,
         }

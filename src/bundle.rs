@@ -23,13 +23,8 @@ use crate::theme::Theme;
 /// Arguments of `errbook bundle` beyond the global ones (`--root`, `--out`, `--locale`).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct BundleArgs {
-    /// Write the HTML as rendered, without minifying it.
-    #[arg(long)]
-    pub no_minify: bool,
-    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
-    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
-    #[arg(long)]
-    pub sanitize: bool,
+    #[command(flatten)]
+    pub render: crate::render::RenderArgs,
 }
 
 /// Where bundles go when `--out` is not given, relative to the site root.

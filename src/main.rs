@@ -274,11 +274,14 @@ fn stop_on_ctrl_c() -> anyhow::Result<errbook::watch::Inbox> {
     Ok(inbox)
 }
 
-fn session_options(g: &Global, no_minify: bool, sanitize: bool) -> errbook::watch::SessionOptions {
+fn session_options(
+    g: &Global,
+    render: errbook::render::RenderArgs,
+) -> errbook::watch::SessionOptions {
     errbook::watch::SessionOptions {
         locales: g.locales.clone(),
-        minify: !no_minify,
-        sanitize,
+        minify: render.minify(),
+        sanitize: render.sanitize,
         deny_warnings: false,
         defer_search: false,
     }
@@ -304,7 +307,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             };
             errbook::serve::run_serve(
                 &g.root,
-                session_options(g, args.no_minify, args.sanitize),
+                session_options(g, args.render),
                 args,
                 inbox,
                 &mut |n| printer.note(n),
@@ -321,7 +324,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             errbook::watch::run_watch(
                 &g.root,
                 &site_out(g),
-                session_options(g, args.no_minify, args.sanitize),
+                session_options(g, args.render),
                 args,
                 inbox,
                 &mut |n| printer.note(n),
@@ -362,8 +365,8 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
                     .clone()
                     .unwrap_or_else(|| PathBuf::from(errbook::bundle::DEFAULT_OUT)),
                 locales: g.locales.clone(),
-                minify: !args.no_minify,
-                sanitize: args.sanitize,
+                minify: args.render.minify(),
+                sanitize: args.render.sanitize,
                 progress: !g.quiet,
                 deny_warnings: deny.contains(&errbook::check::Deny::Warnings),
             };

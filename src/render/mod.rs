@@ -24,6 +24,24 @@ use crate::theme::Theme;
 pub use derived::DerivedCache;
 pub use index::{LocaleIndex, SiteIndex, UNTRANSLATED_DIR};
 
+/// `--no-minify` and `--sanitize`, shared by `build`, `bundle`, `serve` and `watch`.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct RenderArgs {
+    /// Leave the HTML as rendered, without minifying it (for reading and diffing).
+    #[arg(long)]
+    pub no_minify: bool,
+    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
+    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
+    #[arg(long)]
+    pub sanitize: bool,
+}
+
+impl RenderArgs {
+    pub fn minify(&self) -> bool {
+        !self.no_minify
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct RenderOptions {
     /// Minify HTML (minify-html, configured to keep the output valid HTML).
@@ -352,7 +370,9 @@ pub fn minify(html: &[u8]) -> Vec<u8> {
 /// Whether `html` has more end tags than start tags of some element: it closes
 /// elements opened outside it.
 fn closes_outer(html: &[u8]) -> bool {
-    let mut balance: std::collections::HashMap<Vec<u8>, i64> = Default::default();
+    use std::borrow::Cow;
+    // Tag names are borrowed unless they need lowercasing (fragments are many and small).
+    let mut balance: rustc_hash::FxHashMap<Cow<'_, [u8]>, i64> = Default::default();
     let mut i = 0;
     while let Some(at) = html[i..].iter().position(|&b| b == b'<') {
         i += at + 1;
@@ -365,7 +385,13 @@ fn closes_outer(html: &[u8]) -> bool {
             .iter()
             .position(|b| !b.is_ascii_alphanumeric())
             .unwrap_or(rest.len());
-        *balance.entry(rest[..len].to_ascii_lowercase()).or_insert(0) += step;
+        let name = &rest[..len];
+        let name = if name.iter().any(u8::is_ascii_uppercase) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        *balance.entry(name).or_insert(0) += step;
     }
     balance.values().any(|&n| n < 0)
 }

@@ -50,13 +50,8 @@ pub struct ServeArgs {
     /// Scan for changes instead of relying on file-system events (network shares).
     #[arg(long)]
     pub poll: bool,
-    /// Serve the HTML as rendered, without minifying it.
-    #[arg(long)]
-    pub no_minify: bool,
-    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
-    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
-    #[arg(long)]
-    pub sanitize: bool,
+    #[command(flatten)]
+    pub render: crate::render::RenderArgs,
 }
 
 /// How many further ports are tried when the asked one is taken.

@@ -25,13 +25,8 @@ pub struct WatchArgs {
     /// containers and VMs, where events do not arrive).
     #[arg(long)]
     pub poll: bool,
-    /// Write the HTML as rendered, without minifying it.
-    #[arg(long)]
-    pub no_minify: bool,
-    /// Clean the guides' HTML: remove scripts, `on…` handlers, `javascript:` and `data:`
-    /// URLs, iframes, objects and styles (for sites built from untrusted contributions).
-    #[arg(long)]
-    pub sanitize: bool,
+    #[command(flatten)]
+    pub render: crate::render::RenderArgs,
 }
 
 /// What the loop reports, for the caller to print.
