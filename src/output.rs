@@ -131,7 +131,7 @@ pub type WriteFile<'a> = dyn Fn(&Path, &[u8]) -> std::io::Result<()> + Sync + 'a
 /// modification times tell a sync tool what to copy), which is also much faster than
 /// writing every file anew.
 pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
-    publish_with(root, out, files, &|p, b| std::fs::write(p, b))
+    publish_with(root, out, files, &write_file)
 }
 
 /// [`publish`] writing each file with `write`.
@@ -146,6 +146,11 @@ pub fn publish_with(
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
         .collect();
     publish_files(root, out, &files, Reuse::IfSame, write)
+}
+
+/// How files are written outside tests.
+fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
 }
 
 /// Which files of the current output a new one may reuse.
@@ -166,9 +171,7 @@ pub fn publish_reusing(
     files: &[(&str, &[u8])],
     unchanged: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<()> {
-    publish_files(root, out, files, Reuse::Known(unchanged), &|p, b| {
-        std::fs::write(p, b)
-    })
+    publish_files(root, out, files, Reuse::Known(unchanged), &write_file)
 }
 
 fn publish_files(

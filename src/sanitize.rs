@@ -118,6 +118,15 @@ pub fn sanitize_site(site: &mut Site) {
 mod tests {
     use super::*;
 
+    /// What the hostile fixture has in its HTML and cleaning must remove.
+    const HOSTILE: [&str; 5] = [
+        "onerror",
+        "onclick",
+        "onmouseover",
+        "javascript:",
+        "<script",
+    ];
+
     fn clean(h: &str) -> String {
         clean_html(h).into_owned()
     }
@@ -224,13 +233,7 @@ mod tests {
         );
         let mut g = guide.unwrap_or_else(|| panic!("guide loads: {diags:?}"));
         let dirty = serde_json::to_string(&g).expect("json");
-        for bad in [
-            "onerror",
-            "onclick",
-            "onmouseover",
-            "javascript:",
-            "<script",
-        ] {
+        for bad in HOSTILE {
             assert!(dirty.contains(bad), "the fixture has {bad} before cleaning");
         }
         sanitize_guide(&mut g);
@@ -240,13 +243,7 @@ mod tests {
         collect_html(&model, false, &mut html);
         assert!(!html.is_empty());
         for h in &html {
-            for bad in [
-                "onerror",
-                "onclick",
-                "onmouseover",
-                "javascript:",
-                "<script",
-            ] {
+            for bad in HOSTILE {
                 assert!(!h.contains(bad), "{bad} left in {h}");
             }
         }

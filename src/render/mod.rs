@@ -367,31 +367,39 @@ pub fn minify(html: &[u8]) -> Vec<u8> {
     minify_html::minify(html, &CFG)
 }
 
-/// Whether `html` has more end tags than start tags of some element: it closes
-/// elements opened outside it.
-fn closes_outer(html: &[u8]) -> bool {
-    use std::borrow::Cow;
-    // Tag names are borrowed unless they need lowercasing (fragments are many and small).
-    let mut balance: rustc_hash::FxHashMap<Cow<'_, [u8]>, i64> = Default::default();
+/// The tags of `html` in order: whether it is an end tag, its name (empty for `</>`),
+/// and what follows the name. A scan, not a parser: enough to count elements.
+fn tags(html: &[u8]) -> impl Iterator<Item = (bool, &[u8], &[u8])> {
     let mut i = 0;
-    while let Some(at) = html[i..].iter().position(|&b| b == b'<') {
+    std::iter::from_fn(move || loop {
+        let at = html[i..].iter().position(|&b| b == b'<')?;
         i += at + 1;
-        let (rest, step) = match html[i..].first() {
-            Some(b'/') => (&html[i + 1..], -1),
-            Some(c) if c.is_ascii_alphabetic() => (&html[i..], 1),
+        let (is_end, rest) = match html[i..].first() {
+            Some(b'/') => (true, &html[i + 1..]),
+            Some(c) if c.is_ascii_alphabetic() => (false, &html[i..]),
             _ => continue,
         };
         let len = rest
             .iter()
             .position(|b| !b.is_ascii_alphanumeric())
             .unwrap_or(rest.len());
-        let name = &rest[..len];
+        return Some((is_end, &rest[..len], &rest[len..]));
+    })
+}
+
+/// Whether `html` has more end tags than start tags of some element: it closes
+/// elements opened outside it.
+fn closes_outer(html: &[u8]) -> bool {
+    use std::borrow::Cow;
+    // Tag names are borrowed unless they need lowercasing (fragments are many and small).
+    let mut balance: rustc_hash::FxHashMap<Cow<'_, [u8]>, i64> = Default::default();
+    for (is_end, name, _) in tags(html) {
         let name = if name.iter().any(u8::is_ascii_uppercase) {
             Cow::Owned(name.to_ascii_lowercase())
         } else {
             Cow::Borrowed(name)
         };
-        *balance.entry(name).or_insert(0) += step;
+        *balance.entry(name).or_insert(0) += if is_end { -1 } else { 1 };
     }
     balance.values().any(|&n| n < 0)
 }
@@ -408,26 +416,16 @@ fn nesting_depth(html: &[u8]) -> usize {
         b"param", b"source", b"track", b"wbr",
     ];
     let (mut depth, mut max) = (0usize, 0usize);
-    let mut i = 0;
-    while let Some(at) = html[i..].iter().position(|&b| b == b'<') {
-        let tag = &html[i + at + 1..];
-        i += at + 1;
-        match tag.first() {
-            Some(b'/') => depth = depth.saturating_sub(1),
-            Some(c) if c.is_ascii_alphabetic() => {
-                let name_len = tag
-                    .iter()
-                    .position(|b| !b.is_ascii_alphanumeric())
-                    .unwrap_or(tag.len());
-                let name = &tag[..name_len];
-                let end = tag.iter().position(|&b| b == b'>').unwrap_or(tag.len());
-                let self_closing = end > 0 && tag[end - 1] == b'/';
-                if !self_closing && !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
-                    depth += 1;
-                    max = max.max(depth);
-                }
-            }
-            _ => {}
+    for (is_end, name, after) in tags(html) {
+        if is_end {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let end = after.iter().position(|&b| b == b'>').unwrap_or(after.len());
+        let self_closing = end > 0 && after[end - 1] == b'/';
+        if !self_closing && !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+            depth += 1;
+            max = max.max(depth);
         }
     }
     max

@@ -43,7 +43,7 @@ impl Stopper {
 }
 
 /// The sending end of the loop's messages. Each message also raises a flag that long
-/// work can poll to give way to the change (see [`SourceWatcher::arrivals`]).
+/// work can poll to give way to the change (see [`SourceWatcher::arrivals_from_now`]).
 #[derive(Clone)]
 struct Post {
     tx: mpsc::Sender<Msg>,
@@ -197,7 +197,7 @@ impl SourceWatcher {
 
     /// A flag raised by every message from now on (a change or Stop): work that the
     /// next change would make stale polls it to stop early.
-    pub fn arrivals(&self) -> Arc<AtomicBool> {
+    pub fn arrivals_from_now(&self) -> Arc<AtomicBool> {
         self.inbox.post.arrived.store(false, Ordering::SeqCst);
         self.inbox.post.arrived.clone()
     }

@@ -70,7 +70,7 @@ pub fn run_loop(
         // moment (saves come in bursts), and given up, to be redone later, as soon as
         // a change arrives.
         if session.search_due() {
-            let arrived = watcher.arrivals();
+            let arrived = watcher.arrivals_from_now();
             if !watcher.wait_pending(SEARCH_QUIET) {
                 let cancel = || arrived.load(std::sync::atomic::Ordering::SeqCst);
                 if let Some(r) = session.finish_search(&cancel) {

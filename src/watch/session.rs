@@ -227,7 +227,7 @@ impl Session {
                 .par_iter()
                 .map(|l| self.search_parts.locale_index_until(l, cancel))
                 .collect();
-            let Some(indexes) = indexes.filter(|_| !cancel()) else {
+            let Some(indexes) = indexes else {
                 self.search_due = due;
                 return None;
             };
@@ -886,10 +886,9 @@ fn render_guides(
             Job::Home { locale } | Job::Codes { locale } | Job::Search { locale } => {
                 changed_locales.contains(&locale)
             }
-            // Every locale: the language switcher and "in other languages" link here.
-            Job::Guide { locale, guide } | Job::Entry { locale, guide, .. } => {
-                is_changed_slug(locale, guide)
-            }
+            // Listed for the changed slugs only, in every locale: the language switcher
+            // and "in other languages" link here.
+            Job::Guide { .. } | Job::Entry { .. } => true,
             // Pages of a guide or entry that another locale has: they follow its edits.
             Job::Untranslated { locale, page } => index.locales[locale]
                 .untranslated
@@ -1130,21 +1129,32 @@ mod tests {
         }
     }
 
+    /// A temp copy of the default site, a session that built it, and the reference
+    /// guide's text.
+    fn built(opts: SessionOptions) -> (tempfile::TempDir, Session, String) {
+        let dir = site();
+        let mut s = Session::new(dir.path(), opts);
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let text = std::fs::read_to_string(dir.path().join(GUIDE)).expect("read");
+        (dir, s, text)
+    }
+
+    /// The reference guide's table row with the code 0x29834.
+    fn row_with_code(text: &str) -> String {
+        text.lines()
+            .find(|l| l.contains("0x29834"))
+            .expect("a row with a code")
+            .to_owned()
+    }
+
     /// The incremental result must be exactly what a full build makes of the new sources.
     #[test]
     fn incremental_equals_full() {
-        let dir = site();
+        let (dir, mut s, text) = built(opts());
         let root = dir.path();
-        let mut s = Session::new(root, opts());
-        s.rebuild(&Plan::full()).expect("io").expect("first build");
         let path = root.join(GUIDE);
-        let text = std::fs::read_to_string(&path).expect("read");
         // A new title, and one table row fewer (its error page and codes go away).
-        let row = text
-            .lines()
-            .find(|l| l.contains("0x29834"))
-            .expect("a row with a code")
-            .to_owned();
+        let row = row_with_code(&text);
         let edited = text
             .replacen(
                 "title: Azure Backup Server",
@@ -1167,18 +1177,12 @@ mod tests {
     /// A deferred search update stops when told to, stays due, and catches up later.
     #[test]
     fn a_cancelled_search_update_stays_due_and_catches_up() {
-        let dir = site();
+        let (dir, mut s, text) = built(SessionOptions {
+            defer_search: true,
+            ..opts()
+        });
         let root = dir.path();
-        let mut s = Session::new(
-            root,
-            SessionOptions {
-                defer_search: true,
-                ..opts()
-            },
-        );
-        s.rebuild(&Plan::full()).expect("io").expect("first build");
         let path = root.join(GUIDE);
-        let text = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, text.replacen("0x29834", "0x2983f", 1)).expect("write");
         s.rebuild(&guide_plan()).expect("io").expect("rebuild");
         assert!(s.search_due());
@@ -1215,21 +1219,14 @@ mod tests {
     /// like one read by the first build.
     #[test]
     fn sanitized_edits_stay_sanitized() {
-        let dir = site();
-        let root = dir.path();
         let sanitizing = SessionOptions {
             sanitize: true,
             ..opts()
         };
-        let mut s = Session::new(root, sanitizing.clone());
-        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let (dir, mut s, text) = built(sanitizing.clone());
+        let root = dir.path();
         let path = root.join(GUIDE);
-        let text = std::fs::read_to_string(&path).expect("read");
-        let row = text
-            .lines()
-            .find(|l| l.contains("0x29834"))
-            .expect("a row with a code")
-            .to_owned();
+        let row = row_with_code(&text);
         // Bold text is kept and only its handler dropped (plain text never has it).
         let hostile = row.replacen("0x29834", "0x29834 <b onclick=alert(1)>bold</b>", 1);
         std::fs::write(&path, text.replacen(&row, &hostile, 1)).expect("write");
@@ -1341,13 +1338,10 @@ mod tests {
 
     #[test]
     fn a_broken_edit_keeps_the_site_and_is_retried() {
-        let dir = site();
+        let (dir, mut s, text) = built(opts());
         let root = dir.path();
-        let mut s = Session::new(root, opts());
-        s.rebuild(&Plan::full()).expect("io").expect("first build");
         let before = s.files().expect("files").clone();
         let path = root.join(GUIDE);
-        let text = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, text.replacen("title: ", "title: [broken ", 1)).expect("write");
         let failed = s.rebuild(&guide_plan()).expect("io").expect_err("broken");
         assert!(failed
