@@ -1,14 +1,16 @@
-//! `errbook build`: load → render (in parallel) → publish atomically.
+//! `errbook build`: load → render (in parallel, each page written into a staging folder
+//! as it is rendered) → publish atomically.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::error::{Error, Result};
+use crate::output::Staging;
 use crate::render::{OutputFile, RenderOptions, RenderStats, Renderer};
 use crate::source::{self, LoadOptions};
 use crate::theme::Theme;
@@ -79,7 +81,7 @@ pub struct BuildReport {
     /// Where the site was published.
     pub out: PathBuf,
     pub elapsed: Duration,
-    /// Wall time of each phase (load, check, render, search, write), for `-v`.
+    /// Wall time of each phase (load, check, render, search, publish), for `-v`.
     pub phases: Vec<(&'static str, Duration)>,
     /// Warnings and notes found while loading (errors fail the build instead).
     pub diagnostics: Vec<Diagnostic>,
@@ -136,9 +138,10 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
         crate::sanitize::sanitize_site(&mut site);
     }
     let theme = Theme::load(root, &site.config.theme)?;
-    let (files, stats) = render_all(&site, &theme, opts, &mut clock)?;
-    crate::output::publish(root, &out, &files)?;
-    clock.lap("write");
+    let staging = crate::output::stage(root, &out)?;
+    let stats = render_all(&site, &theme, opts, &staging, &mut clock)?;
+    staging.finish()?;
+    clock.lap("publish");
     Ok(BuildReport {
         stats,
         out,
@@ -148,14 +151,16 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     })
 }
 
-/// Renders every page across threads; a progress bar appears on a terminal when this
-/// takes longer than a second.
+/// Renders every page across threads into `staging`, each written as soon as it is
+/// rendered (the site is never held in memory whole); a progress bar appears on a
+/// terminal when this takes longer than a second.
 fn render_all(
     site: &crate::model::Site,
     theme: &Theme,
     opts: &BuildOptions,
+    staging: &Staging<'_>,
     clock: &mut Clock,
-) -> Result<(Vec<OutputFile>, RenderStats)> {
+) -> Result<RenderStats> {
     let renderer = Renderer::new(
         site,
         theme,
@@ -169,22 +174,25 @@ fn render_all(
         !opts.quiet && std::io::stderr().is_terminal(),
         clock.start,
     );
-    let files = jobs
-        .par_iter()
-        .map(|job| {
-            let f = renderer.render(*job);
-            progress.inc();
-            f
-        })
-        .collect::<Result<Vec<_>>>();
+    let files = AtomicUsize::new(0);
+    let bytes = AtomicU64::new(0);
+    let put = |f: OutputFile| {
+        staging.put(&f.path, &f.bytes)?;
+        files.fetch_add(1, Ordering::Relaxed);
+        bytes.fetch_add(f.bytes.len() as u64, Ordering::Relaxed);
+        Ok::<(), Error>(())
+    };
+    let pages = jobs.par_iter().try_for_each(|job| {
+        put(renderer.render(*job)?)?;
+        progress.inc();
+        Ok(())
+    });
     progress.finish();
-    let mut files = files?;
+    pages?;
     clock.lap("render");
-    files.extend(renderer.assets()?);
+    renderer.assets()?.into_par_iter().try_for_each(put)?;
     clock.lap("search");
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let stats = renderer.stats(&jobs, &files);
-    Ok((files, stats))
+    Ok(renderer.stats(&jobs, files.into_inner(), bytes.into_inner()))
 }
 
 /// A progress bar that stays hidden for the first second, so quick builds print nothing

@@ -11,9 +11,11 @@
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diag::display_path;
 use crate::error::{Error, Result};
@@ -25,6 +27,11 @@ pub const MARKER: &str = ".errbook-output";
 const MARKER_TEXT: &str =
     "This folder was written by errbook. The next `errbook build` deletes and \
 replaces everything in it.\n";
+
+/// What the output holds: each file's path, length and hash, so the next build can tell
+/// an unchanged page without reading the published one.
+pub const MANIFEST: &str = ".errbook-manifest";
+const MANIFEST_HEADER: &str = "errbook-manifest 1";
 
 const STAGING: &str = ".errbook-staging-";
 const TRASH: &str = ".errbook-trash-";
@@ -181,46 +188,191 @@ fn publish_files(
     reuse: Reuse<'_>,
     write: &WriteFile<'_>,
 ) -> Result<()> {
-    check_target(root, out)?;
-    let target = resolve(out)?;
-    let (parent, name) = match (target.parent(), target.file_name()) {
-        (Some(p), Some(n)) => (p.to_path_buf(), n.to_os_string()),
-        _ => {
-            return Err(Error::Usage(format!(
-                "cannot publish into {}",
-                display_path(out)
-            )))
+    let staging = Staging::begin(root, out, reuse, write)?;
+    files
+        .par_iter()
+        .try_for_each(|(rel, bytes)| staging.put(rel, bytes))?;
+    staging.finish()
+}
+
+/// A new site being written into a staging folder beside the output, file by file from
+/// any thread (so a build need not hold every page in memory), then swapped into place
+/// by [`Staging::finish`]. Dropped unfinished (an error), its folder is removed.
+pub struct Staging<'w> {
+    target: PathBuf,
+    staging: PathBuf,
+    trash: PathBuf,
+    reuse: Reuse<'w>,
+    write: &'w WriteFile<'w>,
+    /// The published site's manifest, when it has a readable one.
+    old: Option<Manifest>,
+    /// Each file put so far: path, length, hash.
+    new: Mutex<Vec<(String, u64, u64)>>,
+    /// Folders of the staging tree made so far.
+    dirs: Mutex<FxHashSet<PathBuf>>,
+    finished: bool,
+}
+
+/// [`MANIFEST`] as read back: files by path, and when it was written.
+struct Manifest {
+    written: SystemTime,
+    files: FxHashMap<String, (u64, u64)>,
+}
+
+impl Manifest {
+    /// `None` when the folder has none, or one errbook cannot read (then files are
+    /// compared byte by byte).
+    fn read(dir: &Path) -> Option<Manifest> {
+        let path = dir.join(MANIFEST);
+        let written = std::fs::metadata(&path).ok()?.modified().ok()?;
+        let text = std::fs::read_to_string(&path).ok()?;
+        let mut lines = text.lines();
+        if lines.next()? != MANIFEST_HEADER {
+            return None;
         }
-    };
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| Error::io("create the output's parent folder", &parent, e))?;
-    clean_leftovers(&parent, &name);
-
-    // Unique within this process too: `serve` may rebuild while a build is finishing.
-    static SEQ: AtomicUsize = AtomicUsize::new(0);
-    let tag = format!(
-        "{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::Relaxed)
-    );
-    let staging = parent.join(with_suffix(&name, STAGING, &tag));
-    let trash = parent.join(with_suffix(&name, TRASH, &tag));
-
-    let reuse = |rel: &str, bytes: &[u8]| {
-        let old = target.join(relative_path(rel).ok()?);
-        let same = match reuse {
-            Reuse::Known(unchanged) => unchanged(rel),
-            Reuse::IfSame => same_bytes(&old, bytes),
-        };
-        same.then_some(old)
-    };
-    let result =
-        write_all(&staging, files, &reuse, write).and_then(|()| swap(&staging, &target, &trash));
-    if result.is_err() {
-        // Best effort: the next build removes what is left.
-        let _ = remove_ours(&staging);
+        let mut files = FxHashMap::default();
+        for line in lines {
+            let mut parts = line.splitn(3, ' ');
+            let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+            let len = parts.next()?.parse().ok()?;
+            files.insert(parts.next()?.to_owned(), (len, hash));
+        }
+        Some(Manifest { written, files })
     }
-    result
+
+    /// Whether the published file `old` still holds what the manifest says, going by
+    /// its length and modification time: one changed by hand after the manifest was
+    /// written is not trusted.
+    fn vouches_for(&self, old: &Path, len: u64) -> bool {
+        std::fs::symlink_metadata(old).is_ok_and(|m| {
+            m.is_file() && m.len() == len && m.modified().is_ok_and(|t| t <= self.written)
+        })
+    }
+}
+
+fn manifest_text(mut files: Vec<(String, u64, u64)>) -> String {
+    files.sort_unstable();
+    let mut text = String::with_capacity(files.len() * 64);
+    text.push_str(MANIFEST_HEADER);
+    text.push('\n');
+    for (path, len, hash) in files {
+        use std::fmt::Write as _;
+        let _ = writeln!(text, "{hash:016x} {len} {path}");
+    }
+    text
+}
+
+impl<'w> Staging<'w> {
+    /// Checks the target ([`check_target`]), removes what killed runs left, and makes
+    /// the staging folder with its marker.
+    fn begin(root: &Path, out: &Path, reuse: Reuse<'w>, write: &'w WriteFile<'w>) -> Result<Self> {
+        check_target(root, out)?;
+        let target = resolve(out)?;
+        let (parent, name) = match (target.parent(), target.file_name()) {
+            (Some(p), Some(n)) => (p.to_path_buf(), n.to_os_string()),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "cannot publish into {}",
+                    display_path(out)
+                )))
+            }
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| Error::io("create the output's parent folder", &parent, e))?;
+        clean_leftovers(&parent, &name);
+
+        // Unique within this process too: `serve` may rebuild while a build is finishing.
+        static SEQ: AtomicUsize = AtomicUsize::new(0);
+        let tag = format!(
+            "{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        let staging = Staging {
+            staging: parent.join(with_suffix(&name, STAGING, &tag)),
+            trash: parent.join(with_suffix(&name, TRASH, &tag)),
+            old: Manifest::read(&target),
+            target,
+            reuse,
+            write,
+            new: Mutex::new(Vec::new()),
+            dirs: Mutex::new(FxHashSet::default()),
+            finished: false,
+        };
+        let dir = &staging.staging;
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| Error::io("remove an old staging folder", dir, e))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create the staging folder", dir, e))?;
+        // The marker goes first: a staging folder left by a killed build is recognisably ours.
+        let marker = dir.join(MARKER);
+        std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
+        Ok(staging)
+    }
+
+    /// Writes one file of the new site (`rel` is `/`-separated), or hard-links the
+    /// published one when its bytes are unchanged.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let rel_path = relative_path(rel)?;
+        let p = self.staging.join(&rel_path);
+        if let Some(dir) = p.parent() {
+            self.make_dir(dir)?;
+        }
+        let old = self.target.join(&rel_path);
+        let len = bytes.len() as u64;
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+        let same = match (&self.reuse, &self.old) {
+            (Reuse::Known(unchanged), _) => unchanged(rel),
+            (Reuse::IfSame, Some(m)) => {
+                m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old, len)
+            }
+            (Reuse::IfSame, None) => same_bytes(&old, bytes),
+        };
+        if !(same && std::fs::hard_link(&old, &p).is_ok()) {
+            (self.write)(&p, bytes).map_err(|e| Error::io("write", &p, e))?;
+        }
+        let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
+        new.push((rel.to_owned(), len, hash));
+        Ok(())
+    }
+
+    fn make_dir(&self, dir: &Path) -> Result<()> {
+        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if dirs.contains(dir) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
+        dirs.insert(dir.to_path_buf());
+        Ok(())
+    }
+
+    /// Puts the new site in place of the old one, which is then deleted.
+    pub fn finish(mut self) -> Result<()> {
+        let files = std::mem::take(&mut *self.new.lock().unwrap_or_else(|e| e.into_inner()));
+        let manifest = self.staging.join(MANIFEST);
+        (self.write)(&manifest, manifest_text(files).as_bytes())
+            .map_err(|e| Error::io("write", &manifest, e))?;
+        let result = swap(&self.staging, &self.target, &self.trash);
+        self.finished = result.is_ok();
+        result
+    }
+}
+
+impl Drop for Staging<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: the next build removes what is left.
+            let _ = remove_ours(&self.staging);
+        }
+    }
+}
+
+/// Starts publishing a new site into `out` file by file ([`Staging::put`]); a file whose
+/// bytes equal those already published is hard-linked rather than written (see
+/// [`publish`]).
+pub fn stage(root: &Path, out: &Path) -> Result<Staging<'static>> {
+    Staging::begin(root, out, Reuse::IfSame, &write_file)
 }
 
 fn with_suffix(name: &OsString, kind: &str, tag: &str) -> OsString {
@@ -228,45 +380,6 @@ fn with_suffix(name: &OsString, kind: &str, tag: &str) -> OsString {
     s.push(kind);
     s.push(tag);
     s
-}
-
-fn write_all(
-    staging: &Path,
-    files: &[(&str, &[u8])],
-    reuse: &(dyn Fn(&str, &[u8]) -> Option<PathBuf> + Sync),
-    write: &WriteFile<'_>,
-) -> Result<()> {
-    if staging.exists() {
-        std::fs::remove_dir_all(staging)
-            .map_err(|e| Error::io("remove an old staging folder", staging, e))?;
-    }
-    std::fs::create_dir_all(staging)
-        .map_err(|e| Error::io("create the staging folder", staging, e))?;
-    // The marker goes first: a staging folder left by a killed build is recognisably ours.
-    let marker = staging.join(MARKER);
-    std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
-
-    let mut paths = Vec::with_capacity(files.len());
-    for (path, _) in files {
-        paths.push(staging.join(relative_path(path)?));
-    }
-    let mut dirs: Vec<&Path> = paths.iter().filter_map(|p| p.parent()).collect();
-    dirs.sort();
-    dirs.dedup();
-    for d in dirs {
-        std::fs::create_dir_all(d).map_err(|e| Error::io("create folder", d, e))?;
-    }
-    files
-        .par_iter()
-        .zip(paths.par_iter())
-        .try_for_each(|((rel, bytes), p)| {
-            if let Some(old) = reuse(rel, bytes) {
-                if std::fs::hard_link(&old, p).is_ok() {
-                    return Ok(());
-                }
-            }
-            write(p, bytes).map_err(|e| Error::io("write", p, e))
-        })
 }
 
 /// Whether the file at `path` holds exactly `bytes` (false when it cannot be read).
@@ -334,18 +447,27 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 /// Deletes a folder errbook made, its marker last: a deletion cut short (a kill) leaves a
 /// folder that still says it is ours, so the next build can finish the job.
 fn remove_ours(dir: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_name() == MARKER {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            std::fs::remove_dir_all(entry.path())?;
-        } else {
-            std::fs::remove_file(entry.path())?;
-        }
-    }
+    let entries: Vec<std::fs::DirEntry> =
+        std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
+    entries
+        .par_iter()
+        .filter(|e| e.file_name() != MARKER)
+        .try_for_each(remove_entry)?;
     std::fs::remove_dir_all(dir)
+}
+
+/// Removes a file, or a folder with all it holds, folders across threads (a site has
+/// hundreds of thousands of files; one thread deleting them was most of a rebuild's
+/// publishing).
+fn remove_entry(entry: &std::fs::DirEntry) -> std::io::Result<()> {
+    if !entry.file_type()?.is_dir() {
+        return std::fs::remove_file(entry.path());
+    }
+    let dir = entry.path();
+    let entries: Vec<std::fs::DirEntry> =
+        std::fs::read_dir(&dir)?.collect::<std::io::Result<_>>()?;
+    entries.par_iter().try_for_each(remove_entry)?;
+    std::fs::remove_dir(&dir)
 }
 
 /// Removes staging and trash folders of earlier runs that were killed: those of processes
@@ -519,6 +641,49 @@ mod tests {
             1,
             "the old site is gone"
         );
+    }
+
+    /// The manifest lets a rebuild skip reading published files, but never vouches for
+    /// one changed after it was written.
+    #[test]
+    fn a_file_changed_by_hand_is_written_again() {
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        let page = out.join("ko-KR/가이드/a.html");
+        // Same length, other bytes, a later time: only the time gives it away.
+        std::fs::write(&page, "b").expect("edit");
+        let later = std::time::SystemTime::now() + Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&page)
+            .and_then(|f| f.set_modified(later))
+            .expect("touch");
+        publish(dir.path(), &out, &files("one")).expect("second");
+        assert_eq!(std::fs::read(&page).expect("read"), b"a");
+    }
+
+    #[test]
+    fn the_manifest_lists_each_file_and_a_damaged_one_is_not_trusted() {
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        let text = std::fs::read_to_string(out.join(MANIFEST)).expect("manifest");
+        let listed: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.splitn(3, ' ').nth(2))
+            .collect();
+        assert_eq!(listed, ["index.html", "ko-KR/가이드/a.html"], "{text}");
+        std::fs::write(out.join(MANIFEST), "errbook-manifest 1\nnot a line").expect("damage");
+        publish(dir.path(), &out, &files("two")).expect("second");
+        assert_eq!(std::fs::read(out.join("index.html")).expect("read"), b"two");
+        assert_eq!(
+            std::fs::read(out.join("ko-KR/가이드/a.html")).expect("read"),
+            b"a"
+        );
+        let again = std::fs::read_to_string(out.join(MANIFEST)).expect("manifest");
+        assert!(again.lines().count() == 3, "rewritten whole: {again}");
     }
 
     #[test]

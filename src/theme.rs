@@ -67,6 +67,9 @@ pub struct Theme {
 }
 
 /// UI strings of one locale, by key (`skip_link`, `search_label`, …).
+/// The folder of the site root that holds themes.
+pub const THEMES_DIR: &str = "themes";
+
 pub type Ui = BTreeMap<String, String>;
 
 impl Theme {
@@ -98,7 +101,7 @@ impl Theme {
                 "theme name `{name}` in site.yaml must be a folder name under themes/"
             )));
         }
-        let dir = root.join("themes").join(name);
+        let dir = root.join(THEMES_DIR).join(name);
         if !dir.is_dir() {
             if name == "default" {
                 return Ok(theme);

@@ -36,7 +36,63 @@ pub struct Common<'a> {
     pub updated: Option<DateView>,
     /// Set when the guide's front matter says `ms.translationtype: MT`.
     pub machine_translated: Option<MachineTranslated>,
+    /// The locale's UI strings; templates see them as `ui`, converted once per locale
+    /// ([`Page`] puts them in).
+    #[serde(skip)]
     pub ui: &'a Ui,
+    #[serde(skip)]
+    pub ui_value: &'a tera::Value,
+}
+
+/// A page's context: its own fields, plus parts converted for Tera once and shared by
+/// many pages (the UI strings; on error pages the guide and its checklist).
+pub trait Page: Serialize {
+    fn common(&self) -> &Common<'_>;
+
+    /// Context entries this page shares with others, already converted.
+    fn shared(&self) -> Vec<(&'static str, tera::Value)> {
+        Vec::new()
+    }
+}
+
+macro_rules! page {
+    ($($t:ident),*) => {$(
+        impl Page for $t<'_> {
+            fn common(&self) -> &Common<'_> {
+                &self.common
+            }
+        }
+    )*};
+}
+page!(
+    RootPage,
+    HomePage,
+    GuidePage,
+    CodesPage,
+    CodePage,
+    UntranslatedPage
+);
+
+impl Page for EntryPage<'_> {
+    fn common(&self) -> &Common<'_> {
+        &self.common
+    }
+
+    fn shared(&self) -> Vec<(&'static str, tera::Value)> {
+        vec![
+            ("guide", self.shared.guide.clone()),
+            ("checklist", self.shared.checklist.clone()),
+        ]
+    }
+}
+
+/// What every error page of a guide shows alike, converted for Tera once per guide.
+#[derive(Debug)]
+pub struct GuideShared {
+    /// [`GuideInfo`] as seen from the guide's folder.
+    pub guide: tera::Value,
+    /// The guide's "basic troubleshooting" items, as HTML (a list of strings).
+    pub checklist: tera::Value,
 }
 
 /// A date, as `<time datetime>` wants it and as the locale writes it (`date_format`).
@@ -163,10 +219,11 @@ pub struct CellView<'a> {
 pub struct EntryPage<'a> {
     #[serde(flatten)]
     pub common: Common<'a>,
-    pub guide: GuideInfo,
+    /// Templates see `guide` ([`GuideInfo`]) and `checklist` (the guide's "basic
+    /// troubleshooting" items, as HTML), converted once per guide.
+    #[serde(skip)]
+    pub shared: &'a GuideShared,
     pub entry: EntryView<'a>,
-    /// The guide's "basic troubleshooting" items, as HTML.
-    pub checklist: Vec<Cow<'a, str>>,
     pub prev: Option<NavLink>,
     pub next: Option<NavLink>,
     /// The same entry in other locales.

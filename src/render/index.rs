@@ -20,6 +20,8 @@ pub struct SiteIndex<'a> {
     pub default_locale: usize,
     /// UI strings for pages outside a locale (root, 404): the default locale's.
     pub root_ui: Ui,
+    /// `root_ui` as templates see it, converted once (not once per page).
+    pub root_ui_value: tera::Value,
 }
 
 /// Folder of each locale's "not translated yet" pages; no guide may take it.
@@ -41,6 +43,8 @@ pub struct LocaleIndex<'a> {
     /// The language's own name (`한국어`), from the theme's UI strings.
     pub name: String,
     pub ui: Ui,
+    /// `ui` as templates see it, converted once (not once per page).
+    pub ui_value: tera::Value,
     pub guides: Vec<GuideIndex<'a>>,
     /// Every code of the locale, in index order.
     pub codes: Vec<CodeIndex>,
@@ -102,6 +106,7 @@ impl<'a> SiteIndex<'a> {
         Ok(SiteIndex {
             locales,
             default_locale,
+            root_ui_value: tera::Value::from_serializable(&root_ui),
             root_ui,
         })
     }
@@ -188,6 +193,7 @@ impl<'a> LocaleIndex<'a> {
             locale,
             tag: &locale.tag,
             name,
+            ui_value: tera::Value::from_serializable(&ui),
             ui,
             guides,
             codes,

@@ -145,6 +145,9 @@ pub struct Renderer<'a> {
     opts: RenderOptions,
     /// Images the guides show, by output path → file under the site root.
     images: std::collections::BTreeMap<String, std::path::PathBuf>,
+    /// What every error page of a guide shows alike, by locale and guide; made by the
+    /// first of them to be rendered.
+    guide_shared: Vec<Vec<std::sync::OnceLock<context::GuideShared>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -181,6 +184,11 @@ impl<'a> Renderer<'a> {
             .flat_map(|l| &l.guides)
             .flat_map(|g| g.derived.images.iter().cloned())
             .collect();
+        let guide_shared = index
+            .locales
+            .iter()
+            .map(|l| l.guides.iter().map(|_| Default::default()).collect())
+            .collect();
         Ok(Renderer {
             site,
             theme,
@@ -188,6 +196,7 @@ impl<'a> Renderer<'a> {
             index,
             opts,
             images,
+            guide_shared,
         })
     }
 
@@ -293,11 +302,26 @@ impl<'a> Renderer<'a> {
         Ok(files)
     }
 
-    fn render_template<T: serde::Serialize>(&self, template: &str, ctx: &T) -> Result<Vec<u8>> {
-        let ctx = tera::Context::from_serialize(ctx).map_err(|e| Error::Template {
+    /// What the error pages of guide `gi` of locale `li` share, made by `make` once.
+    fn guide_shared(
+        &self,
+        li: usize,
+        gi: usize,
+        make: impl FnOnce() -> context::GuideShared,
+    ) -> &context::GuideShared {
+        // The index and this table are built from the same locales and guides.
+        self.guide_shared[li][gi].get_or_init(make)
+    }
+
+    fn render_template<T: context::Page>(&self, template: &str, page: &T) -> Result<Vec<u8>> {
+        let mut ctx = tera::Context::from_serialize(page).map_err(|e| Error::Template {
             name: template.to_owned(),
             message: format!("context: {e}"),
         })?;
+        ctx.insert_value("ui", page.common().ui_value.clone());
+        for (key, value) in page.shared() {
+            ctx.insert_value(key, value);
+        }
         let t = &self.templates;
         let tera = t.tera_min.as_ref().unwrap_or(&t.tera);
         match tera.render(template, &ctx) {
@@ -512,13 +536,14 @@ pub fn render_site(
         .collect::<Result<Vec<_>>>()?;
     files.extend(renderer.assets()?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let stats = renderer.stats(&jobs, &files);
+    let bytes = files.iter().map(|f| f.bytes.len() as u64).sum();
+    let stats = renderer.stats(&jobs, files.len(), bytes);
     Ok((files, stats))
 }
 
 impl Renderer<'_> {
-    /// Counts for the closing line.
-    pub fn stats(&self, jobs: &[Job], files: &[OutputFile]) -> RenderStats {
+    /// Counts for the closing line, of `jobs` that made `files` files of `bytes` bytes.
+    pub fn stats(&self, jobs: &[Job], files: usize, bytes: u64) -> RenderStats {
         RenderStats {
             locales: self.index.locales.len(),
             guides: jobs
@@ -533,8 +558,8 @@ impl Renderer<'_> {
                 .iter()
                 .filter(|j| matches!(j, Job::Code { .. }))
                 .count(),
-            files: files.len(),
-            bytes: files.iter().map(|f| f.bytes.len() as u64).sum(),
+            files,
+            bytes,
         }
     }
 }

@@ -220,10 +220,11 @@ struct CommonArgs<'s> {
 }
 
 fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
-    let (lang, ui, home, codes) = match a.locale.and_then(|li| r.index.locales.get(li)) {
+    let (lang, ui, ui_value, home, codes) = match a.locale.and_then(|li| r.index.locales.get(li)) {
         Some(l) => (
             l.tag,
             &l.ui,
+            &l.ui_value,
             href(a.depth, &[l.tag, "index.html"]),
             Some(href(a.depth, &[l.tag, "codes", "index.html"])),
         ),
@@ -233,7 +234,13 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
                 .locales
                 .get(r.index.default_locale)
                 .map_or(r.site.config.default_locale.as_str(), |l| l.tag);
-            (lang, &r.index.root_ui, href(a.depth, &["index.html"]), None)
+            (
+                lang,
+                &r.index.root_ui,
+                &r.index.root_ui_value,
+                href(a.depth, &["index.html"]),
+                None,
+            )
         }
     };
     Common {
@@ -266,6 +273,7 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
             _ => None,
         },
         ui,
+        ui_value,
     }
 }
 
@@ -572,14 +580,17 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         .collect();
     let page = EntryPage {
         common,
-        guide: guide_info(g, 0),
+        shared: r.guide_shared(li, gi, || GuideShared {
+            guide: tera::Value::from_serializable(&guide_info(g, 0)),
+            checklist: tera::Value::from_serializable(
+                &g.guide
+                    .checklist
+                    .iter()
+                    .map(|c| localize(r, l, g.guide, &c.html, true))
+                    .collect::<Vec<_>>(),
+            ),
+        }),
         entry,
-        checklist: g
-            .guide
-            .checklist
-            .iter()
-            .map(|c| localize(r, l, g.guide, &c.html, true))
-            .collect(),
         prev: ei.checked_sub(1).map(nav),
         next: (ei + 1 < g.entries.len()).then(|| nav(ei + 1)),
         translations,

@@ -55,5 +55,12 @@
     if (d.errors) show(d.errors); else hide();
   });
   events.addEventListener("reload", function () { location.reload(); });
+  // Pages updated after the edit's own (the locale's home and code index): reload only
+  // if this is one of them.
+  events.addEventListener("changed", function (e) {
+    var here = decodeURIComponent(location.pathname).replace(/^\//, "");
+    if (here === "" || /\/$/.test(here)) here += "index.html";
+    if (JSON.parse(e.data).pages.indexOf(here) >= 0) location.reload();
+  });
   events.addEventListener("errors", function (e) { show(JSON.parse(e.data)); });
 })();

@@ -193,8 +193,21 @@ pub fn run_serve(
         &mut |session, outcome| {
             match outcome {
                 Ok(rebuilt) if rebuilt.scope == watch::Scope::Search => {
-                    // The pages are up to date already: no reload for the index.
-                    update(&shared, session, &rebuilt, false);
+                    // The edited pages reloaded already; the listings that waited with
+                    // the index (home, code index) reload only where they are open.
+                    let generation = update(&shared, session, &rebuilt, false);
+                    let pages: Vec<&String> = rebuilt
+                        .changed
+                        .iter()
+                        .filter(|p| p.ends_with(".html"))
+                        .collect();
+                    if !pages.is_empty() {
+                        let msg = serde_json::json!({
+                            "generation": generation,
+                            "pages": pages,
+                        });
+                        shared.send("changed", msg.to_string());
+                    }
                     report(Note::Rebuilt {
                         rebuilt: &rebuilt,
                         published: None,

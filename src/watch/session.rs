@@ -216,6 +216,8 @@ impl Session {
         let mut changed = Vec::new();
         let mut removed = Vec::new();
         let mut rendered = 0;
+        let opts = self.render_options();
+        let mut warnings = Vec::new();
         if let Some(good) = self.good.as_mut() {
             let locales: Vec<&crate::model::Locale> = good
                 .site
@@ -233,12 +235,24 @@ impl Session {
             };
             let mut files: Vec<OutputFile> =
                 indexes.par_iter().flat_map_iter(index_files).collect();
-            // `errors.json` waited with the index (see `render_guides`).
+            // `errors.json`, the home and the code index waited with the index (see
+            // `render_guides`).
             files.extend(
                 locales
                     .iter()
                     .map(|l| crate::render::errors_json(&good.site, l, &good.derived)),
             );
+            match listings(good, &due, opts) {
+                Ok(pages) => files.extend(pages),
+                // The edit's pages rendered with these templates a moment ago; should the
+                // listings fail all the same, they stay as they were, and the author is told.
+                Err(e) => warnings.push(Diagnostic::warning(
+                    "render-listing",
+                    crate::theme::THEMES_DIR,
+                    Pos { line: 1, col: 1 },
+                    format!("the home and code index were not updated: {e}"),
+                )),
+            }
             rendered = files.len();
             let new: HashSet<String> = files.iter().map(|f| f.path.clone()).collect();
             for f in files {
@@ -265,7 +279,7 @@ impl Session {
             changed,
             removed,
             rendered,
-            Vec::new(),
+            warnings,
         ))
     }
 
@@ -806,6 +820,22 @@ fn is_search_file(path: &str, tag: &str) -> bool {
         .is_some_and(|r| r.starts_with("search-index") && r.ends_with(".js"))
 }
 
+/// The home and code index of the locales tagged `due`.
+fn listings(good: &Good, due: &BTreeSet<String>, opts: RenderOptions) -> Result<Vec<OutputFile>> {
+    let renderer = Renderer::with_cache(
+        &good.site,
+        &good.theme,
+        good.templates.clone(),
+        opts,
+        Some(&good.derived),
+    )?;
+    let jobs: Vec<Job> = (renderer.index().locales.iter().enumerate())
+        .filter(|(_, l)| due.contains(l.tag))
+        .flat_map(|(li, _)| [Job::Home { locale: li }, Job::Codes { locale: li }])
+        .collect();
+    render_jobs(&renderer, &jobs)
+}
+
 /// Renders the pages that can show the swapped guides (see the module comment).
 fn render_guides(
     renderer: &Renderer<'_>,
@@ -883,9 +913,12 @@ fn render_guides(
             Job::Root | Job::NotFound | Job::Sitemap => true,
             // `errors.json`, like the search index, may wait for a quiet moment.
             Job::ErrorsJson { locale } => !defer_search && changed_locales.contains(&locale),
-            Job::Home { locale } | Job::Codes { locale } | Job::Search { locale } => {
-                changed_locales.contains(&locale)
+            // The locale's listings wait like its search index: at 2,000 guides the home
+            // and the code index (every code) took most of an edit's rebuild.
+            Job::Home { locale } | Job::Codes { locale } => {
+                !defer_search && changed_locales.contains(&locale)
             }
+            Job::Search { locale } => changed_locales.contains(&locale),
             // Listed for the changed slugs only, in every locale: the language switcher
             // and "in other languages" link here.
             Job::Guide { .. } | Job::Entry { .. } => true,
@@ -1199,6 +1232,47 @@ mod tests {
             .changed
             .iter()
             .any(|p| p.starts_with("ko-KR/search-index")));
+        assert_same_as_full(&s, root);
+    }
+
+    /// `serve`: the edited guide's pages come first; its locale's home and code index
+    /// follow with the search index.
+    #[test]
+    fn listings_follow_with_the_search_index() {
+        let (dir, mut s, text) = built(SessionOptions {
+            defer_search: true,
+            ..opts()
+        });
+        let root = dir.path();
+        let path = root.join(GUIDE);
+        let title = text
+            .lines()
+            .find(|l| l.starts_with("title:"))
+            .expect("a title")
+            .to_owned();
+        std::fs::write(&path, text.replacen(&title, "title: LISTED-LATER", 1)).expect("write");
+        let r = s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        let listings = ["ko-KR/index.html", "ko-KR/codes/index.html"];
+        assert!(
+            r.changed.iter().any(|p| p.ends_with("/index.html")),
+            "{:?}",
+            r.changed
+        );
+        assert!(!r.changed.iter().any(|p| listings.contains(&p.as_str())));
+        let home = |s: &Session| {
+            String::from_utf8_lossy(&s.files().expect("files")["ko-KR/index.html"]).into_owned()
+        };
+        assert!(!home(&s).contains("LISTED-LATER"));
+
+        let r = s.finish_search(&|| false).expect("an update");
+        for page in listings {
+            assert!(
+                r.changed.iter().any(|p| p == page),
+                "{page}: {:?}",
+                r.changed
+            );
+        }
+        assert!(home(&s).contains("LISTED-LATER"));
         assert_same_as_full(&s, root);
     }
 

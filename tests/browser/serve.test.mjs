@@ -78,3 +78,24 @@ test('an open page reloads after an edit and shows the overlay for a broken one'
     server.child.kill('SIGINT');
   }
 });
+
+test('an open locale home reloads when an edit changes the guide list, after the edit', async () => {
+  const root = tempSite();
+  const file = path.join(root, GUIDE);
+  const original = readFileSync(file, 'utf8');
+  const server = await serve(root);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const connected = page.waitForResponse((r) => r.url().includes('/__errbook/events'), { timeout: WAIT });
+    // The folder URL, as people type it: the script maps it to `index.html`.
+    await page.goto(`${server.base}/ko-KR/`);
+    await connected;
+    save(file, original.replace(TITLE, `${TITLE} 목록`));
+    await page.waitForFunction(() => document.body.innerText.includes('문제 해결 목록'),
+      null, { timeout: WAIT });
+  } finally {
+    await browser.close();
+    server.child.kill('SIGINT');
+  }
+});

@@ -335,6 +335,25 @@ fn edit_reload_break_overlay_fix() {
     assert_eq!(times, 1, "{printed:#?}");
 }
 
+/// The edited guide's pages reload at once; the locale's home and code index follow
+/// with the search index, announced as `changed` (open copies of them reload).
+#[test]
+fn listings_follow_the_edit_as_changed_pages() {
+    let site = common::default_site();
+    let root = site.path();
+    let mut srv = Running::start(root, &["serve", "--port", "0"]);
+    let port = srv.port();
+    let mut events = Events::open(port);
+    set_title(root, "title: 목록 LISTING-EDIT");
+    let reload = events.expect("reload");
+    assert!(!reload.contains("\"ko-KR/index.html\""), "{reload}");
+    let changed = events.expect("changed");
+    assert!(changed.contains("\"ko-KR/index.html\""), "{changed}");
+    assert!(changed.contains("\"ko-KR/codes/index.html\""), "{changed}");
+    assert!(get(port, "/ko-KR/index.html").body.contains("LISTING-EDIT"));
+    assert!(get(port, PAGE).body.contains("LISTING-EDIT"));
+}
+
 #[test]
 fn two_hundred_quick_saves_end_on_the_last_version() {
     let site = common::default_site();
