@@ -159,6 +159,13 @@ impl<'a> LocaleIndex<'a> {
                     if c.normalized.is_empty() {
                         continue;
                     }
+                    // Most codes are seen before: look up before cloning a key.
+                    if let Some(code) = codes.get_mut(&c.normalized) {
+                        if !code.entries.contains(&(gi, ei)) {
+                            code.entries.push((gi, ei));
+                        }
+                        continue;
+                    }
                     let code = codes
                         .entry(c.normalized.clone())
                         .or_insert_with(|| CodeIndex {

@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use elasticlunr::Language as _;
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
@@ -200,7 +202,10 @@ pub fn merge_until(
     parts: &[&IndexPart],
     cancel: &dyn Fn() -> bool,
 ) -> IndexData {
-    let mut postings: BTreeMap<&str, Vec<(usize, Postings)>> = BTreeMap::new();
+    // Terms by first appearance (a hash map, sorted once at the end: a tree map compared
+    // strings for each of millions of postings).
+    let mut slots: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut postings: Vec<(&str, Vec<(usize, Postings)>)> = Vec::new();
     let mut codes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut rows = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
     for (g, part) in parts.iter().enumerate() {
@@ -216,7 +221,11 @@ pub fn merge_until(
             codes.entry(code.clone()).or_default().push(offset + doc);
         }
         for (term, field, doc, count) in &part.terms {
-            let fields = postings.entry(term.as_str()).or_default();
+            let at = *slots.entry(term.as_str()).or_insert_with(|| {
+                postings.push((term.as_str(), Vec::new()));
+                postings.len() - 1
+            });
+            let fields = &mut postings[at].1;
             let f = usize::from(*field);
             // Parts come in document order and their terms sorted by field, so each
             // list stays sorted by document and the fields by index.
@@ -231,6 +240,7 @@ pub fn merge_until(
             fields[slot].1.push((offset + doc, *count));
         }
     }
+    postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let terms = postings
         .into_iter()
         .map(|(term, fields)| (term.to_owned(), encode_postings(&fields)))

@@ -94,7 +94,11 @@ pub fn build_locale_index(locale: &Locale) -> SearchIndex {
 /// Index parts of guides kept between rebuilds (`serve`, `watch`): a guide whose search
 /// documents did not change is not analyzed again, so updating an index after an edit
 /// costs one guide's analysis plus the merge.
-/// (locale, guide slug); the value holds a hash of the guide's documents and its part.
+/// (locale, guide slug); the value holds a hash of the guide's source text and its part.
+/// A part depends on the guide alone (the merge sets its position), and a guide's model
+/// on its source and `site.yaml`, on whose change the cache is cleared
+/// ([`PartCache::clear`]): hashing the source spares building every guide's documents
+/// to find the one that changed.
 type PartKey = (String, String);
 
 #[derive(Default)]
@@ -103,6 +107,14 @@ pub struct PartCache {
 }
 
 impl PartCache {
+    /// Forgets every part (the site's configuration changed, and with it maybe how
+    /// guides read).
+    pub fn clear(&self) {
+        if let Ok(mut m) = self.parts.lock() {
+            m.clear();
+        }
+    }
+
     /// [`build_locale_index`], reusing the parts of unchanged guides.
     pub fn locale_index(&self, locale: &Locale) -> SearchIndex {
         self.locale_index_until(locale, &|| false)
@@ -125,8 +137,7 @@ impl PartCache {
                 if cancel() {
                     return None;
                 }
-                let docs = guide_docs(g, guide);
-                let hash = docs_hash(&docs);
+                let hash = xxhash_rust::xxh3::xxh3_64(guide.source.as_bytes());
                 let key = (locale.tag.clone(), guide.slug.clone());
                 let cached = self.parts.lock().ok().and_then(|m| {
                     m.get(&key)
@@ -134,6 +145,7 @@ impl PartCache {
                         .map(|(_, p)| p.clone())
                 });
                 Some(cached.unwrap_or_else(|| {
+                    let docs = guide_docs(g, guide);
                     let part = Arc::new(compact::build_part(&locale.tag, &docs));
                     if let Ok(mut m) = self.parts.lock() {
                         m.insert(key, (hash, part.clone()));
@@ -154,17 +166,6 @@ impl PartCache {
         };
         (!cancel()).then_some(index)
     }
-}
-
-/// What a part depends on: every document's fields and what results show (not the
-/// guide's position, which the merge sets).
-fn docs_hash(docs: &[SearchDoc]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for d in docs {
-        (&d.id, &d.title, &d.section, &d.snippet, &d.codes, &d.fields).hash(&mut h);
-    }
-    h.finish()
 }
 
 /// One guide's share of its locale's index (see [`IndexPart`]); `g` is its position.
@@ -365,6 +366,8 @@ mod tests {
             .next()
             .expect("an entry");
         entry.message.text = "zzyzx edited message".into();
+        // What an edit does to the source, by which the cache knows the guide changed.
+        locale.guides[0].source.push_str("\nzzyzx");
         let edited = cache.locale_index(locale).to_script();
         assert!(edited.contains("zzyzx"));
         assert_eq!(edited, build_locale_index(locale).to_script());

@@ -291,6 +291,8 @@ impl Session {
 
     fn full(&mut self) -> Result<Rebuilt> {
         let mut clock = Clock::new();
+        // Guides may read differently under a new `site.yaml` though their text is the same.
+        self.search_parts.clear();
         let loaded = source::load_site_with(&self.root, &self.load_options())?;
         let mut site = loaded.site;
         let mut load_diags: HashMap<PathBuf, Vec<Diagnostic>> = HashMap::new();
