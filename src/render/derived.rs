@@ -14,7 +14,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{Block, Guide};
 
-use super::index::{entry_title, Unique};
+use super::index::{entry_title, CodeTable, Unique};
 use super::url::file_stem;
 
 pub struct GuideDerived {
@@ -86,35 +86,64 @@ impl GuideDerived {
     }
 }
 
-/// [`GuideDerived`] by locale and guide file, kept between rebuilds.
+/// [`GuideDerived`] by guide file and locale, kept between rebuilds.
 #[derive(Default)]
 pub struct DerivedCache {
-    map: Mutex<HashMap<(String, PathBuf), Arc<GuideDerived>>>,
+    // By path first: looked up without building a key, forgotten by path in one step.
+    map: Mutex<HashMap<PathBuf, ByTag>>,
+    /// Each locale's code index, with the fingerprint of the codes it was made from.
+    codes: Mutex<HashMap<String, (u64, Arc<CodeTable>)>>,
 }
+
+/// What one guide file gave, per locale that has it.
+type ByTag = Vec<(String, Arc<GuideDerived>)>;
 
 impl DerivedCache {
     /// The cached entry of `guide`, derived now when there is none.
     pub fn get(&self, site_root: &Path, tag: &str, guide: &Guide) -> Arc<GuideDerived> {
-        let key = (tag.to_owned(), guide.path.clone());
-        if let Some(d) = self.lock().get(&key) {
-            return d.clone();
+        let found = self.lock().get(&guide.path).and_then(|by_tag| {
+            by_tag
+                .iter()
+                .find(|(t, _)| t == tag)
+                .map(|(_, d)| d.clone())
+        });
+        if let Some(d) = found {
+            return d;
         }
         // Derived outside the lock: guides of a locale are indexed in parallel.
         let d = Arc::new(GuideDerived::new(site_root, guide));
-        self.lock().insert(key, d.clone());
+        let mut map = self.lock();
+        let by_tag = map.entry(guide.path.clone()).or_default();
+        by_tag.retain(|(t, _)| t != tag);
+        by_tag.push((tag.to_owned(), d.clone()));
         d
     }
 
     /// Drops what was derived from the guide file `path` (in any locale).
     pub fn forget(&self, path: &Path) {
-        self.lock().retain(|(_, p), _| p != path);
+        self.lock().remove(path);
     }
 
     pub fn clear(&self) {
         self.lock().clear();
+        self.codes.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, PathBuf), Arc<GuideDerived>>> {
+    /// The code index of locale `tag`, when it was made from codes with this fingerprint.
+    pub(super) fn code_table(&self, tag: &str, fingerprint: u64) -> Option<Arc<CodeTable>> {
+        let codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        codes
+            .get(tag)
+            .filter(|(f, _)| *f == fingerprint)
+            .map(|(_, t)| t.clone())
+    }
+
+    pub(super) fn put_code_table(&self, tag: &str, fingerprint: u64, table: Arc<CodeTable>) {
+        let mut codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        codes.insert(tag.to_owned(), (fingerprint, table));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, ByTag>> {
         // A panic while holding the lock leaves a map that is still consistent.
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -46,12 +46,12 @@ pub struct LocaleIndex<'a> {
     /// `ui` as templates see it, converted once (not once per page).
     pub ui_value: tera::Value,
     pub guides: Vec<GuideIndex<'a>>,
-    /// Every code of the locale, in index order.
-    pub codes: Vec<CodeIndex>,
+    /// Every code of the locale, in index order (`serve` reuses it while no guide's
+    /// codes change).
+    pub codes: Arc<CodeTable>,
     /// Pages other locales have and this one lacks, by guide slug then entry id.
     pub untranslated: Vec<Untranslated>,
     by_slug: FxHashMap<&'a str, usize>,
-    by_code: FxHashMap<String, usize>,
     by_untranslated: FxHashMap<(String, Option<String>), usize>,
 }
 
@@ -62,8 +62,83 @@ pub struct GuideIndex<'a> {
     pub entries: Vec<&'a ErrorEntry>,
     /// Entry file stems and titles (parallel to `entries`), images, `errors.json` part.
     pub derived: Arc<GuideDerived>,
-    /// [`Guide::sections_flat`], which `derived.sections` points into.
-    sections: Vec<&'a Section>,
+    /// [`Guide::sections_flat`], which `derived.sections` points into; made when a page
+    /// of the guide first asks (a `serve` rebuild renders one guide's pages of thousands).
+    sections: std::sync::OnceLock<Vec<&'a Section>>,
+}
+
+/// A locale's code index: its codes in index order, and each code's place.
+pub struct CodeTable {
+    codes: Vec<CodeIndex>,
+    by_code: FxHashMap<String, usize>,
+}
+
+impl std::ops::Deref for CodeTable {
+    type Target = [CodeIndex];
+    fn deref(&self) -> &[CodeIndex] {
+        &self.codes
+    }
+}
+
+impl CodeTable {
+    fn new(guides: &[GuideIndex<'_>]) -> Self {
+        let mut codes: BTreeMap<String, CodeIndex> = BTreeMap::new();
+        for (gi, g) in guides.iter().enumerate() {
+            for (ei, e) in g.entries.iter().enumerate() {
+                for c in &e.codes {
+                    if c.normalized.is_empty() {
+                        continue;
+                    }
+                    // Most codes are seen before: look up before cloning a key.
+                    let code = match codes.get_mut(&c.normalized) {
+                        Some(code) => code,
+                        None => codes
+                            .entry(c.normalized.clone())
+                            .or_insert_with(|| CodeIndex {
+                                normalized: c.normalized.clone(),
+                                value: if c.value.is_empty() {
+                                    c.normalized.clone()
+                                } else {
+                                    c.value.clone()
+                                },
+                                kind: c.kind,
+                                stem: String::new(),
+                                entries: Vec::new(),
+                            }),
+                    };
+                    if !code.entries.contains(&(gi, ei)) {
+                        code.entries.push((gi, ei));
+                    }
+                }
+            }
+        }
+        let mut code_stems = Unique::default();
+        let mut codes: Vec<CodeIndex> = codes.into_values().collect();
+        codes.sort_by_cached_key(|c| code_key(&c.normalized));
+        for c in &mut codes {
+            c.stem = code_stems.take(file_stem(&c.normalized));
+        }
+        let by_code = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.normalized.clone(), i))
+            .collect();
+        CodeTable { codes, by_code }
+    }
+}
+
+/// Everything [`CodeTable::new`] reads: each code of each entry, with its place.
+fn codes_fingerprint(guides: &[GuideIndex<'_>]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    for (gi, g) in guides.iter().enumerate() {
+        for (ei, e) in g.entries.iter().enumerate() {
+            for c in &e.codes {
+                (gi, ei, &c.normalized, &c.value, c.kind).hash(&mut h);
+            }
+        }
+    }
+    h.finish()
 }
 
 pub struct CodeIndex {
@@ -152,50 +227,18 @@ impl<'a> LocaleIndex<'a> {
             .map(|(i, g)| (g.guide.slug.as_str(), i))
             .collect();
 
-        let mut codes: BTreeMap<String, CodeIndex> = BTreeMap::new();
-        for (gi, g) in guides.iter().enumerate() {
-            for (ei, e) in g.entries.iter().enumerate() {
-                for c in &e.codes {
-                    if c.normalized.is_empty() {
-                        continue;
-                    }
-                    // Most codes are seen before: look up before cloning a key.
-                    if let Some(code) = codes.get_mut(&c.normalized) {
-                        if !code.entries.contains(&(gi, ei)) {
-                            code.entries.push((gi, ei));
-                        }
-                        continue;
-                    }
-                    let code = codes
-                        .entry(c.normalized.clone())
-                        .or_insert_with(|| CodeIndex {
-                            normalized: c.normalized.clone(),
-                            value: if c.value.is_empty() {
-                                c.normalized.clone()
-                            } else {
-                                c.value.clone()
-                            },
-                            kind: c.kind,
-                            stem: String::new(),
-                            entries: Vec::new(),
-                        });
-                    if !code.entries.contains(&(gi, ei)) {
-                        code.entries.push((gi, ei));
-                    }
+        let fingerprint = codes_fingerprint(&guides);
+        let cached = cache.and_then(|c| c.code_table(&locale.tag, fingerprint));
+        let table = match cached {
+            Some(t) => t,
+            None => {
+                let t = Arc::new(CodeTable::new(&guides));
+                if let Some(c) = cache {
+                    c.put_code_table(&locale.tag, fingerprint, t.clone());
                 }
+                t
             }
-        }
-        let mut code_stems = Unique::default();
-        let mut codes: Vec<CodeIndex> = codes.into_values().collect();
-        codes.sort_by_cached_key(|c| code_key(&c.normalized));
-        for c in &mut codes {
-            c.stem = code_stems.take(file_stem(&c.normalized));
-        }
-        let by_code = codes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.normalized.clone(), i))
-            .collect();
+        };
         Ok(LocaleIndex {
             locale,
             tag: &locale.tag,
@@ -203,10 +246,9 @@ impl<'a> LocaleIndex<'a> {
             ui_value: tera::Value::from_serializable(&ui),
             ui,
             guides,
-            codes,
+            codes: table,
             untranslated: Vec::new(),
             by_slug,
-            by_code,
             by_untranslated: FxHashMap::default(),
         })
     }
@@ -216,7 +258,7 @@ impl<'a> LocaleIndex<'a> {
     }
 
     pub fn code_index(&self, normalized: &str) -> Option<usize> {
-        self.by_code.get(normalized).copied()
+        self.codes.by_code.get(normalized).copied()
     }
 
     /// The "not translated yet" page for a guide (`id` `None`) or entry this locale lacks.
@@ -293,14 +335,12 @@ fn untranslated_pages(locales: &[LocaleIndex<'_>], li: usize) -> Vec<Untranslate
 
 impl<'a> GuideIndex<'a> {
     fn new(guide: &'a Guide, stem: String, derived: Arc<GuideDerived>) -> Self {
-        let entries = guide.entries();
-        let sections = guide.sections_flat();
         GuideIndex {
             guide,
             stem,
-            entries,
+            entries: guide.entries(),
             derived,
-            sections,
+            sections: std::sync::OnceLock::new(),
         }
     }
 
@@ -312,7 +352,11 @@ impl<'a> GuideIndex<'a> {
     /// The section with this anchor (the last, when several share it).
     pub fn section(&self, anchor: &str) -> Option<&'a Section> {
         let i = *self.derived.sections.get(anchor)?;
-        self.sections.get(i).copied()
+        let guide = self.guide;
+        self.sections
+            .get_or_init(|| guide.sections_flat())
+            .get(i)
+            .copied()
     }
 
     /// Whether some table row carries this entry id as its `id`.

@@ -815,7 +815,7 @@ fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
                 pages.push(PageRef::Entry(&g.guide.slug, &e.id));
             }
         }
-        for c in &l.codes {
+        for c in l.codes.iter() {
             // Pages that only send the visitor on are not worth indexing.
             if c.entries.len() > 1 {
                 pages.push(PageRef::Code(&c.normalized));

@@ -703,15 +703,22 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
         .flat_map(|s| s.slugs.iter().map(String::as_str))
         .collect();
     let site = &good.site;
+    // Built once: `str::contains` sets up a searcher per call, for every link of the site.
+    let finders: Vec<memchr::memmem::Finder<'_>> = slugs
+        .iter()
+        .map(|s| memchr::memmem::Finder::new(s.as_bytes()))
+        .collect();
     let todo: Vec<(&str, &Guide)> = site
         .locales
         .iter()
         .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
         .filter(|(_, g)| {
             changed.contains(g.path.as_path())
-                || g.links
-                    .iter()
-                    .any(|link| slugs.iter().any(|s| link.url.contains(s)))
+                || g.links.iter().any(|link| {
+                    finders
+                        .iter()
+                        .any(|f| f.find(link.url.as_bytes()).is_some())
+                })
         })
         .collect();
     let fresh = crate::check::guide_findings(site, &todo);
@@ -889,24 +896,31 @@ fn render_guides(
             .get(gi)
             .is_some_and(|g| slugs.contains(g.guide.slug.as_str()))
     };
-    let code_path = |li: usize, ci: usize| {
-        format!(
-            "{}/codes/{}.html",
-            index.locales[li].tag, index.locales[li].codes[ci].stem
-        )
-    };
     // Codes that appeared in or vanished from a changed locale: the language switcher of
     // that code's page in the other locales points elsewhere now.
+    // Those that vanished take their pages with them.
     let mut toggled: HashSet<String> = HashSet::new();
+    let mut gone_code_pages: HashSet<&String> = HashSet::new();
     for &li in &changed_locales {
         let l = &index.locales[li];
         let prefix = format!("{}/codes/", l.tag);
-        let before: HashSet<&str> = under(old_files, &prefix)
-            .filter_map(|p| p.strip_prefix(prefix.as_str())?.strip_suffix(".html"))
-            .filter(|stem| *stem != "index" && !stem.contains('/'))
+        let before: HashMap<&str, &String> = under(old_files, &prefix)
+            .filter_map(|p| Some((p.strip_prefix(prefix.as_str())?.strip_suffix(".html")?, p)))
+            .filter(|(stem, _)| *stem != "index" && !stem.contains('/'))
             .collect();
         let after: HashSet<&str> = l.codes.iter().map(|c| c.stem.as_str()).collect();
-        toggled.extend(before.symmetric_difference(&after).map(|s| (*s).to_owned()));
+        for (stem, path) in &before {
+            if !after.contains(stem) {
+                toggled.insert((*stem).to_owned());
+                gone_code_pages.insert(path);
+            }
+        }
+        toggled.extend(
+            after
+                .iter()
+                .filter(|s| !before.contains_key(*s))
+                .map(|s| (*s).to_owned()),
+        );
     }
     let selected: Vec<Job> = renderer
         .jobs_with_guides(is_changed_slug)
@@ -968,11 +982,6 @@ fn render_guides(
     // Files that may have stopped existing: pages of the changed guides, code pages and
     // search shards of the changed locales.
     let new: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let all_code_pages: HashSet<String> = changed_locales
-        .iter()
-        .flat_map(|&li| (0..index.locales[li].codes.len()).map(move |ci| (li, ci)))
-        .map(|(li, ci)| code_path(li, ci))
-        .collect();
     let mut prefixes: Vec<String> = Vec::new();
     for l in &index.locales {
         for g in &l.guides {
@@ -996,12 +1005,12 @@ fn render_guides(
     for pre in &prefixes {
         candidates.extend(under(old_files, pre));
     }
+    candidates.extend(gone_code_pages.iter().copied());
     for l in &index.locales {
         candidates.extend(under(old_files, &format!("{}/{UNTRANSLATED_DIR}/", l.tag)));
     }
     for &li in &changed_locales {
         let tag = index.locales[li].tag;
-        candidates.extend(under(old_files, &format!("{tag}/codes/")));
         candidates.extend(under(old_files, &format!("{tag}/search-index")));
     }
     let removed = candidates
@@ -1022,10 +1031,7 @@ fn render_guides(
                 p.strip_prefix(tag)
                     .and_then(|r| r.strip_prefix('/'))
                     .is_some_and(|r| {
-                        (r.starts_with("codes/")
-                            && r.ends_with(".html")
-                            && r != "codes/index.html"
-                            && !all_code_pages.contains(p.as_str()))
+                        gone_code_pages.contains(p)
                             || (!defer_search
                                 && r.starts_with("search-index")
                                 && r.ends_with(".js"))
