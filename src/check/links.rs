@@ -2,7 +2,7 @@
 //! (file and anchor), assets next to the guide, malformed and `javascript:` URLs.
 //! http(s) links are checked for real by `external` when asked.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::{display_path, Diagnostic};
@@ -186,18 +186,32 @@ fn anchor_hint(suggestion: Option<String>) -> String {
 
 /// Every guide of the site by its path (relative to `source/`), with its locale: links
 /// between guides are resolved through it.
-pub struct GuidePaths<'a>(HashMap<&'a Path, (&'a str, &'a Guide)>);
+pub struct GuidePaths<'a>(FxHashMap<ByName<'a>, (&'a str, &'a Guide)>);
 
 impl<'a> GuidePaths<'a> {
     pub fn new(site: &'a Site) -> Self {
-        let mut map = HashMap::new();
+        let n = site.locales.iter().map(|l| l.guides.len()).sum();
+        let mut map = FxHashMap::with_capacity_and_hasher(n, Default::default());
         for l in &site.locales {
             for g in &l.guides {
                 // The first locale holding a path wins, as a scan in site order would.
-                map.entry(g.path.as_path()).or_insert((l.tag.as_str(), g));
+                map.entry(ByName(g.path.as_path()))
+                    .or_insert((l.tag.as_str(), g));
             }
         }
         GuidePaths(map)
+    }
+}
+
+/// A path compared as paths compare, hashed by its file name only: hashing whole paths
+/// (component by component) was most of building the map, which `serve` does per edit.
+/// Equal paths have equal file names, so equal keys hash alike.
+#[derive(PartialEq, Eq)]
+struct ByName<'a>(&'a Path);
+
+impl std::hash::Hash for ByName<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.file_name().hash(state);
     }
 }
 
@@ -304,7 +318,7 @@ fn check_guide_link(
     fragment: Option<&str>,
 ) -> Option<Diagnostic> {
     use crate::diag::Severity::{Error, Warning};
-    let found = paths.0.get(target).copied();
+    let found = paths.0.get(&ByName(target)).copied();
     let Some((target_locale, target_guide)) = found else {
         return Some(finding(
             "link-outside-site",

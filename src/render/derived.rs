@@ -6,15 +6,16 @@
 //! not the whole site: the session forgets the guides it re-reads, and everything on a
 //! theme, image or `site.yaml` change.
 
-use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::model::{Block, Guide};
 
-use super::index::{entry_title, CodeTable, Unique};
+use super::index::{entry_title, CodeTable, GuideNames, Unique, UntranslatedTable};
 use super::url::file_stem;
 
 pub struct GuideDerived {
@@ -32,6 +33,12 @@ pub struct GuideDerived {
     pub row_ids: FxHashSet<String>,
     /// Images the guide shows that exist: output path → file under the site root.
     pub images: Vec<(String, PathBuf)>,
+    /// Hash of every entry's codes with the entry's position: the locale's code index is
+    /// kept while the sequence of these is unchanged (hashing every code of the site per
+    /// edit was a third of a `serve` rebuild at 2,000 guides).
+    pub codes_hash: u64,
+    /// Hash of `ids`: "not translated yet" pages are kept while these are unchanged.
+    pub ids_hash: u64,
     /// The guide's object in `errors.json`, made on first use.
     json: OnceLock<String>,
 }
@@ -67,9 +74,25 @@ impl GuideDerived {
             })
             .flatten()
             .collect();
+        let codes_hash = {
+            let mut h = Xxh3::new();
+            for (ei, e) in entries.iter().enumerate() {
+                for c in &e.codes {
+                    (ei, &c.normalized, &c.value, c.kind).hash(&mut h);
+                }
+            }
+            h.finish()
+        };
+        let ids_hash = {
+            let mut h = Xxh3::new();
+            ids.hash(&mut h);
+            h.finish()
+        };
         GuideDerived {
             entry_stems,
             titles,
+            codes_hash,
+            ids_hash,
             ids,
             by_id,
             sections,
@@ -90,9 +113,22 @@ impl GuideDerived {
 #[derive(Default)]
 pub struct DerivedCache {
     // By path first: looked up without building a key, forgotten by path in one step.
-    map: Mutex<HashMap<PathBuf, ByTag>>,
+    map: Mutex<FxHashMap<PathBuf, ByTag>>,
     /// Each locale's code index, with the fingerprint of the codes it was made from.
-    codes: Mutex<HashMap<String, (u64, Arc<CodeTable>)>>,
+    codes: Mutex<FxHashMap<String, (u64, Arc<CodeTable>)>>,
+    /// Each locale's guide folder names, with the fingerprint of the slugs they came from.
+    names: Mutex<FxHashMap<String, (u64, Arc<GuideNames>)>>,
+    /// Every locale's "not translated yet" pages, with the fingerprint of every guide's
+    /// slug and entry ids they came from.
+    untranslated: Mutex<Option<(u64, Untranslated)>>,
+}
+
+/// Each locale's "not translated yet" pages, in locale order.
+pub(super) type Untranslated = Arc<[Arc<UntranslatedTable>]>;
+
+/// A poisoned lock still holds a consistent map: each update is one insert or clear.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What one guide file gave, per locale that has it.
@@ -125,26 +161,57 @@ impl DerivedCache {
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
-        self.codes.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        lock(&self.map).clear();
+        self.forget_listings();
+    }
+
+    /// Drops the listings kept by fingerprint (code indexes, guide names, "not translated
+    /// yet" pages): a rolled-back rebuild may have made them from guides that were put
+    /// back, while the published code pages still follow the earlier ones.
+    pub fn forget_listings(&self) {
+        lock(&self.codes).clear();
+        lock(&self.names).clear();
+        *lock(&self.untranslated) = None;
     }
 
     /// The code index of locale `tag`, when it was made from codes with this fingerprint.
     pub(super) fn code_table(&self, tag: &str, fingerprint: u64) -> Option<Arc<CodeTable>> {
-        let codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
-        codes
-            .get(tag)
+        kept(&lock(&self.codes), tag, fingerprint)
+    }
+
+    pub(super) fn put_code_table(&self, tag: &str, fingerprint: u64, table: Arc<CodeTable>) {
+        lock(&self.codes).insert(tag.to_owned(), (fingerprint, table));
+    }
+
+    /// The guide folder names of locale `tag`, when made from slugs with this fingerprint.
+    pub(super) fn guide_names(&self, tag: &str, fingerprint: u64) -> Option<Arc<GuideNames>> {
+        kept(&lock(&self.names), tag, fingerprint)
+    }
+
+    pub(super) fn put_guide_names(&self, tag: &str, fingerprint: u64, names: Arc<GuideNames>) {
+        lock(&self.names).insert(tag.to_owned(), (fingerprint, names));
+    }
+
+    /// Every locale's "not translated yet" pages, when made with this fingerprint.
+    pub(super) fn untranslated(&self, fingerprint: u64) -> Option<Untranslated> {
+        lock(&self.untranslated)
+            .as_ref()
             .filter(|(f, _)| *f == fingerprint)
             .map(|(_, t)| t.clone())
     }
 
-    pub(super) fn put_code_table(&self, tag: &str, fingerprint: u64, table: Arc<CodeTable>) {
-        let mut codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
-        codes.insert(tag.to_owned(), (fingerprint, table));
+    pub(super) fn put_untranslated(&self, fingerprint: u64, t: Untranslated) {
+        *lock(&self.untranslated) = Some((fingerprint, t));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, ByTag>> {
-        // A panic while holding the lock leaves a map that is still consistent.
-        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<PathBuf, ByTag>> {
+        lock(&self.map)
     }
+}
+
+/// What a locale's map holds for `tag`, when it was made with this fingerprint.
+fn kept<T>(map: &FxHashMap<String, (u64, Arc<T>)>, tag: &str, fingerprint: u64) -> Option<Arc<T>> {
+    map.get(tag)
+        .filter(|(f, _)| *f == fingerprint)
+        .map(|(_, t)| t.clone())
 }

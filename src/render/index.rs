@@ -49,17 +49,65 @@ pub struct LocaleIndex<'a> {
     /// Every code of the locale, in index order (`serve` reuses it while no guide's
     /// codes change).
     pub codes: Arc<CodeTable>,
+    /// Whether `codes` is the table of the previous render (`serve`): no code appeared or
+    /// vanished since, so no code page came or went.
+    pub codes_kept: bool,
     /// Pages other locales have and this one lacks, by guide slug then entry id.
-    pub untranslated: Vec<Untranslated>,
+    pub untranslated: Arc<UntranslatedTable>,
     by_slug: FxHashMap<&'a str, usize>,
-    by_untranslated: FxHashMap<(String, Option<String>), usize>,
+}
+
+/// A locale's "not translated yet" pages, and each page's place by (slug, entry id).
+#[derive(Default)]
+pub struct UntranslatedTable {
+    pages: Vec<Untranslated>,
+    by_key: FxHashMap<(String, Option<String>), usize>,
+}
+
+impl std::ops::Deref for UntranslatedTable {
+    type Target = [Untranslated];
+    fn deref(&self) -> &[Untranslated] {
+        &self.pages
+    }
+}
+
+impl UntranslatedTable {
+    fn new(pages: Vec<Untranslated>) -> Self {
+        let by_key = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.slug.clone(), p.id.clone()), i))
+            .collect();
+        UntranslatedTable { pages, by_key }
+    }
+}
+
+/// A locale's guide folder names, in guide order (unique ignoring case).
+pub struct GuideNames {
+    stems: Vec<String>,
+}
+
+impl GuideNames {
+    fn new(guides: &[Guide]) -> Self {
+        let mut guide_stems = Unique::default();
+        // `codes/` holds the code index and `untranslated/` the "not translated yet"
+        // pages: no guide may take those folders.
+        guide_stems.taken.insert("codes".into());
+        guide_stems.taken.insert(UNTRANSLATED_DIR.into());
+        let stems = guides
+            .iter()
+            .map(|g| guide_stems.take(file_stem(&g.slug)))
+            .collect();
+        GuideNames { stems }
+    }
 }
 
 pub struct GuideIndex<'a> {
     pub guide: &'a Guide,
     /// Folder name of the guide's pages.
     pub stem: String,
-    pub entries: Vec<&'a ErrorEntry>,
+    /// [`Guide::entries`], made when first asked for (as `sections`).
+    entries: std::sync::OnceLock<Vec<&'a ErrorEntry>>,
     /// Entry file stems and titles (parallel to `entries`), images, `errors.json` part.
     pub derived: Arc<GuideDerived>,
     /// [`Guide::sections_flat`], which `derived.sections` points into; made when a page
@@ -84,7 +132,7 @@ impl CodeTable {
     fn new(guides: &[GuideIndex<'_>]) -> Self {
         let mut codes: BTreeMap<String, CodeIndex> = BTreeMap::new();
         for (gi, g) in guides.iter().enumerate() {
-            for (ei, e) in g.entries.iter().enumerate() {
+            for (ei, e) in g.entries().iter().enumerate() {
                 for c in &e.codes {
                     if c.normalized.is_empty() {
                         continue;
@@ -127,18 +175,58 @@ impl CodeTable {
     }
 }
 
-/// Everything [`CodeTable::new`] reads: each code of each entry, with its place.
+/// Everything [`CodeTable::new`] reads: each code of each entry, with its place (each
+/// guide's codes were hashed once, when the guide was derived).
 fn codes_fingerprint(guides: &[GuideIndex<'_>]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
-    for (gi, g) in guides.iter().enumerate() {
-        for (ei, e) in g.entries.iter().enumerate() {
-            for c in &e.codes {
-                (gi, ei, &c.normalized, &c.value, c.kind).hash(&mut h);
-            }
+    let mut f = Fingerprint::default();
+    for g in guides {
+        f.number(g.derived.codes_hash);
+    }
+    f.finish()
+}
+
+/// Everything [`GuideNames::new`] reads: the slugs, in order.
+fn names_fingerprint(guides: &[Guide]) -> u64 {
+    let mut f = Fingerprint::default();
+    for g in guides {
+        f.text(&g.slug);
+    }
+    f.finish()
+}
+
+/// Everything [`untranslated_pages`] reads: each locale's slugs and entry ids.
+fn untranslated_fingerprint(locales: &[LocaleIndex<'_>]) -> u64 {
+    let mut f = Fingerprint::default();
+    for l in locales {
+        f.text(l.tag);
+        f.number(l.guides.len() as u64);
+        for g in &l.guides {
+            f.text(&g.guide.slug);
+            f.number(g.derived.ids_hash);
         }
     }
-    h.finish()
+    f.finish()
+}
+
+/// A hash of a sequence of numbers and texts, written into one buffer and hashed in one
+/// call (a streaming hasher fed thousands of small writes cost more than the buffer).
+#[derive(Default)]
+struct Fingerprint(Vec<u8>);
+
+impl Fingerprint {
+    fn number(&mut self, n: u64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+
+    /// Length first, so that no two sequences of texts write the same bytes.
+    fn text(&mut self, s: &str) {
+        self.number(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn finish(&self) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(&self.0)
+    }
 }
 
 pub struct CodeIndex {
@@ -159,16 +247,21 @@ impl<'a> SiteIndex<'a> {
         for locale in &site.locales {
             locales.push(LocaleIndex::new(site, locale, theme, cache)?);
         }
-        let untranslated: Vec<Vec<Untranslated>> = (0..locales.len())
-            .map(|li| untranslated_pages(&locales, li))
-            .collect();
-        for (l, pages) in locales.iter_mut().zip(untranslated) {
-            l.by_untranslated = pages
-                .iter()
-                .enumerate()
-                .map(|(i, p)| ((p.slug.clone(), p.id.clone()), i))
-                .collect();
-            l.untranslated = pages;
+        let fingerprint = untranslated_fingerprint(&locales);
+        let tables = match cache.and_then(|c| c.untranslated(fingerprint)) {
+            Some(t) => t,
+            None => {
+                let t: super::derived::Untranslated = (0..locales.len())
+                    .map(|li| Arc::new(UntranslatedTable::new(untranslated_pages(&locales, li))))
+                    .collect();
+                if let Some(c) = cache {
+                    c.put_untranslated(fingerprint, t.clone());
+                }
+                t
+            }
+        };
+        for (l, t) in locales.iter_mut().zip(tables.iter()) {
+            l.untranslated = t.clone();
         }
         let default_locale = locales
             .iter()
@@ -199,20 +292,23 @@ impl<'a> LocaleIndex<'a> {
             .get("language_name")
             .cloned()
             .unwrap_or_else(|| locale.tag.clone());
-        let mut guide_stems = Unique::default();
-        // `codes/` holds the code index and `untranslated/` the "not translated yet"
-        // pages: no guide may take those folders.
-        guide_stems.taken.insert("codes".into());
-        guide_stems.taken.insert(UNTRANSLATED_DIR.into());
-        let stems: Vec<String> = locale
-            .guides
-            .iter()
-            .map(|g| guide_stems.take(file_stem(&g.slug)))
-            .collect();
+        let names = {
+            let fingerprint = names_fingerprint(&locale.guides);
+            match cache.and_then(|c| c.guide_names(&locale.tag, fingerprint)) {
+                Some(n) => n,
+                None => {
+                    let n = Arc::new(GuideNames::new(&locale.guides));
+                    if let Some(c) = cache {
+                        c.put_guide_names(&locale.tag, fingerprint, n.clone());
+                    }
+                    n
+                }
+            }
+        };
         let guides: Vec<GuideIndex> = locale
             .guides
             .par_iter()
-            .zip(stems)
+            .zip(names.stems.par_iter().cloned())
             .map(|(g, stem)| {
                 let derived = match cache {
                     Some(c) => c.get(&site.root, &locale.tag, g),
@@ -229,6 +325,7 @@ impl<'a> LocaleIndex<'a> {
 
         let fingerprint = codes_fingerprint(&guides);
         let cached = cache.and_then(|c| c.code_table(&locale.tag, fingerprint));
+        let codes_kept = cached.is_some();
         let table = match cached {
             Some(t) => t,
             None => {
@@ -247,9 +344,9 @@ impl<'a> LocaleIndex<'a> {
             ui,
             guides,
             codes: table,
-            untranslated: Vec::new(),
+            codes_kept,
+            untranslated: Arc::default(),
             by_slug,
-            by_untranslated: FxHashMap::default(),
         })
     }
 
@@ -263,7 +360,8 @@ impl<'a> LocaleIndex<'a> {
 
     /// The "not translated yet" page for a guide (`id` `None`) or entry this locale lacks.
     pub fn untranslated_index(&self, slug: &str, id: Option<&str>) -> Option<usize> {
-        self.by_untranslated
+        self.untranslated
+            .by_key
             .get(&(slug.to_owned(), id.map(str::to_owned)))
             .copied()
     }
@@ -338,10 +436,20 @@ impl<'a> GuideIndex<'a> {
         GuideIndex {
             guide,
             stem,
-            entries: guide.entries(),
+            entries: std::sync::OnceLock::new(),
             derived,
             sections: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The guide's entries, in document order.
+    pub fn entries(&self) -> &[&'a ErrorEntry] {
+        self.entries.get_or_init(|| self.guide.entries())
+    }
+
+    /// How many entries the guide has, without listing them.
+    pub fn entry_count(&self) -> usize {
+        self.derived.entry_stems.len()
     }
 
     /// The first entry with this id.

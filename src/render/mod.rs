@@ -143,8 +143,9 @@ pub struct Renderer<'a> {
     templates: Arc<Templates>,
     index: SiteIndex<'a>,
     opts: RenderOptions,
-    /// Images the guides show, by output path → file under the site root.
-    images: std::collections::BTreeMap<String, std::path::PathBuf>,
+    /// Images the guides show, by output path → file under the site root; gathered on
+    /// first use (a `serve` rebuild finds a guide's images among its own).
+    images: std::sync::OnceLock<std::collections::BTreeMap<String, std::path::PathBuf>>,
     /// What every error page of a guide shows alike, by locale and guide; made by the
     /// first of them to be rendered.
     guide_shared: Vec<Vec<std::sync::OnceLock<context::GuideShared>>>,
@@ -178,12 +179,6 @@ impl<'a> Renderer<'a> {
         cache: Option<&DerivedCache>,
     ) -> Result<Self> {
         let index = SiteIndex::new(site, theme, cache)?;
-        let images = index
-            .locales
-            .iter()
-            .flat_map(|l| &l.guides)
-            .flat_map(|g| g.derived.images.iter().cloned())
-            .collect();
         let guide_shared = index
             .locales
             .iter()
@@ -195,7 +190,7 @@ impl<'a> Renderer<'a> {
             templates,
             index,
             opts,
-            images,
+            images: std::sync::OnceLock::new(),
             guide_shared,
         })
     }
@@ -229,7 +224,7 @@ impl<'a> Renderer<'a> {
                     locale: li,
                     guide: gi,
                 });
-                for ei in 0..g.entries.len() {
+                for ei in 0..g.entry_count() {
                     jobs.push(Job::Entry {
                         locale: li,
                         guide: gi,
@@ -292,7 +287,7 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         files.extend(search);
-        for (path, source) in &self.images {
+        for (path, source) in self.images() {
             let bytes = std::fs::read(source).map_err(|e| Error::io("read image", source, e))?;
             files.push(OutputFile {
                 path: path.clone(),
@@ -300,6 +295,16 @@ impl<'a> Renderer<'a> {
             });
         }
         Ok(files)
+    }
+
+    /// Every image the guides show, by output path → file under the site root.
+    fn images(&self) -> &std::collections::BTreeMap<String, std::path::PathBuf> {
+        self.images.get_or_init(|| {
+            (self.index.locales.iter())
+                .flat_map(|l| &l.guides)
+                .flat_map(|g| g.derived.images.iter().cloned())
+                .collect()
+        })
     }
 
     /// What the error pages of guide `gi` of locale `li` share, made by `make` once.

@@ -358,7 +358,7 @@ fn home(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             title: g.guide.title.clone(),
             description: g.guide.description.clone(),
             href: href(0, &[&g.stem, "index.html"]),
-            entries: g.entries.len(),
+            entries: g.entry_count(),
         })
         .collect();
     let bytes = r.render_template(
@@ -481,7 +481,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
 fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
     let g = &l.guides[gi];
-    let e = g.entries[ei];
+    let e = g.entries()[ei];
     let path = vec![
         l.tag.to_owned(),
         g.stem.clone(),
@@ -592,7 +592,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         }),
         entry,
         prev: ei.checked_sub(1).map(nav),
-        next: (ei + 1 < g.entries.len()).then(|| nav(ei + 1)),
+        next: (ei + 1 < g.entry_count()).then(|| nav(ei + 1)),
         translations,
     };
     let bytes = r.render_template("entry.html", &page)?;
@@ -607,7 +607,7 @@ fn code_summary(l: &LocaleIndex<'_>, ci: usize, from_codes_dir: bool) -> CodeSum
         .map(|&(gi, ei)| {
             let g = &l.guides[gi];
             EntryLink {
-                id: g.entries[ei].id.clone(),
+                id: g.entries()[ei].id.clone(),
                 title: shorten(&g.derived.titles[ei], LINK_TITLE),
                 guide_title: g.guide.title.clone(),
                 href: href(
@@ -811,7 +811,7 @@ fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {
         let mut pages = vec![PageRef::Home, PageRef::Codes];
         for g in &l.guides {
             pages.push(PageRef::Guide(&g.guide.slug));
-            for e in &g.entries {
+            for e in g.entries() {
                 pages.push(PageRef::Entry(&g.guide.slug, &e.id));
             }
         }
@@ -870,7 +870,7 @@ fn localize_links<'h>(
     html: &'h str,
     on_entry_page: bool,
 ) -> Cow<'h, str> {
-    let html = local_images(r, guide, html);
+    let html = local_images(r, l, guide, html);
     if !html.contains("href") {
         return html;
     }
@@ -919,7 +919,18 @@ fn localize_links<'h>(
 /// Images: files of `source/` are published beside the pages and linked relatively; an
 /// image from the network becomes a link to it (pages load nothing from outside the
 /// output folder); a missing file leaves its alt text.
-fn local_images<'h>(r: &Renderer<'_>, guide: &crate::model::Guide, html: &'h str) -> Cow<'h, str> {
+fn local_images<'h>(
+    r: &Renderer<'_>,
+    l: &LocaleIndex<'_>,
+    guide: &crate::model::Guide,
+    html: &'h str,
+) -> Cow<'h, str> {
+    let own = l
+        .guide_index(&guide.slug)
+        .map(|gi| &l.guides[gi].derived.images[..])
+        .unwrap_or_default();
+    // The guide's own images first: the site's are gathered only for a miss.
+    let published = |p: &String| own.iter().any(|(o, _)| o == p) || r.images().contains_key(p);
     rewrite_imgs(html, |src, alt| {
         let lower = src.to_ascii_lowercase();
         if lower.starts_with("data:") {
@@ -933,7 +944,7 @@ fn local_images<'h>(r: &Renderer<'_>, guide: &crate::model::Guide, html: &'h str
                 escape_attr(label)
             ));
         }
-        match image_output_path(&guide.path, src).filter(|p| r.images.contains_key(p)) {
+        match image_output_path(&guide.path, src).filter(published) {
             Some(path) => {
                 let segs: Vec<&str> = path.split('/').collect();
                 ImgRewrite::Src(href(2, &segs))

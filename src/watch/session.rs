@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 use crate::diag::{self, Diagnostic};
 use crate::error::{Error, Result};
@@ -311,7 +312,9 @@ impl Session {
         }
         clock.lap("load");
         let findings = all_findings(&site);
-        let l10n = crate::check::l10n::by_slug(&site);
+        let mut l10n = crate::check::l10n::by_slug(&site);
+        l10n.values_mut().for_each(|d| keep_on(&site, d));
+        l10n.retain(|_, d| !d.is_empty());
         let diagnostics = self.check(&site, &load_diags, &config_diags, &findings, &l10n)?;
         clock.lap("check");
         if self.opts.sanitize {
@@ -375,11 +378,11 @@ impl Session {
         l10n: &BTreeMap<String, Vec<Diagnostic>>,
     ) -> Result<Vec<Diagnostic>> {
         let mut found: Vec<Diagnostic> = config_diags.to_vec();
-        // Findings of rules that are off are many and would only be dropped: skip them.
+        // Findings and translation findings hold only rules that are on (`keep_on`).
         let on = |d: &&Diagnostic| !crate::check::is_off(&site.config, d.name);
         found.extend(load_diags.values().flatten().filter(on).cloned());
-        found.extend(findings.values().flatten().filter(on).cloned());
-        found.extend(l10n.values().flatten().filter(on).cloned());
+        found.extend(findings.values().flatten().cloned());
+        found.extend(l10n.values().flatten().cloned());
         let diags = crate::check::apply_policy(&site.config, self.opts.deny_warnings, found);
         if diag::has_errors(&diags) {
             return Err(Error::Input(diags));
@@ -588,9 +591,13 @@ impl Session {
             let mut diags = diags;
             if let Some(mut g) = guide {
                 // Two files whose names differ only by case would share a folder.
-                let clash = guides
-                    .iter()
-                    .find(|o| o.slug.to_lowercase() == g.slug.to_lowercase());
+                let lower = g.slug.to_lowercase();
+                let clash = guides.iter().find(|o| {
+                    o.slug
+                        .chars()
+                        .flat_map(char::to_lowercase)
+                        .eq(lower.chars())
+                });
                 if let Some(first) = clash {
                     diags.push(
                         Diagnostic::error(
@@ -635,14 +642,22 @@ impl Session {
     }
 }
 
-/// Check findings of every guide, by path.
+/// Check findings of every guide, by path (only of rules that are on).
 fn all_findings(site: &Site) -> HashMap<PathBuf, Vec<Diagnostic>> {
     let pairs: Vec<(&str, &Guide)> = site
         .locales
         .iter()
         .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
         .collect();
-    crate::check::guide_findings(site, &pairs)
+    let mut found = crate::check::guide_findings(site, &pairs);
+    found.values_mut().for_each(|d| keep_on(site, d));
+    found
+}
+
+/// Drops findings of rules that are off. Kept findings are gathered again on every
+/// rebuild, and the off ones (notes, mostly) were most of them.
+fn keep_on(site: &Site, found: &mut Vec<Diagnostic>) {
+    found.retain(|d| !crate::check::is_off(&site.config, d.name));
 }
 
 /// Guides swapped into the good site, with what undoes the swap.
@@ -663,10 +678,12 @@ impl Applied {
                 None => good.l10n.remove(&slug),
             };
         }
-        // The renderer may have derived the guides that are being put back.
+        // The renderer may have derived the guides that are being put back, and kept
+        // listings made from them.
         for s in &self.undo.changes {
             good.derived.forget(&s.path);
         }
+        good.derived.forget_listings();
         self.undo.revert(good);
         e
     }
@@ -681,7 +698,8 @@ fn refresh_l10n(good: &mut Good, undo: &Undo) -> Vec<(String, Option<Vec<Diagnos
         .collect();
     let mut old = Vec::new();
     for slug in slugs {
-        let found = crate::check::l10n::check_slug(&good.site, slug);
+        let mut found = crate::check::l10n::check_slug(&good.site, slug);
+        keep_on(&good.site, &mut found);
         let prev = if found.is_empty() {
             good.l10n.remove(slug)
         } else {
@@ -710,18 +728,20 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
         .collect();
     let todo: Vec<(&str, &Guide)> = site
         .locales
-        .iter()
-        .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
+        .par_iter()
+        .flat_map_iter(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
         .filter(|(_, g)| {
             changed.contains(g.path.as_path())
                 || g.links.iter().any(|link| {
-                    finders
-                        .iter()
-                        .any(|f| f.find(link.url.as_bytes()).is_some())
+                    !is_web_url(&link.url)
+                        && finders
+                            .iter()
+                            .any(|f| f.find(link.url.as_bytes()).is_some())
                 })
         })
         .collect();
-    let fresh = crate::check::guide_findings(site, &todo);
+    let mut fresh = crate::check::guide_findings(site, &todo);
+    fresh.values_mut().for_each(|d| keep_on(site, d));
     let mut old = Vec::new();
     // Guides that no longer parse or were deleted lose their findings.
     for p in &changed {
@@ -737,6 +757,14 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
         }
     }
     old
+}
+
+/// `http(s)://…` or `//…`: a link that no guide's edit can break or mend (most links of
+/// a guide; looking for slugs in each was a tenth of a rebuild at 2,000 guides).
+fn is_web_url(url: &str) -> bool {
+    let u = url.trim_start().as_bytes();
+    let starts = |p: &[u8]| u.len() >= p.len() && u[..p.len()].eq_ignore_ascii_case(p);
+    starts(b"https://") || starts(b"http://") || starts(b"//")
 }
 
 /// Puts back the findings [`refresh_findings`] replaced.
@@ -876,20 +904,6 @@ fn render_guides(
         .iter()
         .flat_map(|s| s.slugs.iter().map(String::as_str))
         .collect();
-    // Guide indices (per locale) of the changed guides, in the new index.
-    let changed_guides: HashSet<(usize, usize)> = index
-        .locales
-        .iter()
-        .enumerate()
-        .filter(|(li, _)| changed_locales.contains(li))
-        .flat_map(|(li, l)| {
-            l.guides
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| slugs.contains(g.guide.slug.as_str()))
-                .map(move |(gi, _)| (li, gi))
-        })
-        .collect();
     let is_changed_slug = |li: usize, gi: usize| {
         index.locales[li]
             .guides
@@ -903,6 +917,10 @@ fn render_guides(
     let mut gone_code_pages: HashSet<&String> = HashSet::new();
     for &li in &changed_locales {
         let l = &index.locales[li];
+        if l.codes_kept {
+            // The same codes as the published pages: none came or went.
+            continue;
+        }
         let prefix = format!("{}/codes/", l.tag);
         let before: HashMap<&str, &String> = under(old_files, &prefix)
             .filter_map(|p| Some((p.strip_prefix(prefix.as_str())?.strip_suffix(".html")?, p)))
@@ -921,6 +939,24 @@ fn render_guides(
                 .filter(|s| !before.contains_key(*s))
                 .map(|s| (*s).to_owned()),
         );
+    }
+    // Code pages that list an entry of a changed guide, before or after the edit.
+    let mut code_pages: FxHashSet<(usize, usize)> = FxHashSet::default();
+    for s in &undo.changes {
+        let l = &index.locales[s.locale];
+        let now = (s.slugs.iter())
+            .filter_map(|slug| l.guide_index(slug))
+            .map(|gi| &l.guides[gi])
+            .filter(|g| g.guide.path == s.path)
+            .flat_map(|g| g.entries().iter().copied());
+        let before = s.old.iter().flat_map(|g| g.entries());
+        for e in now.chain(before) {
+            code_pages.extend(
+                (e.codes.iter())
+                    .filter_map(|c| l.code_index(&c.normalized))
+                    .map(|ci| (s.locale, ci)),
+            );
+        }
     }
     let selected: Vec<Job> = renderer
         .jobs_with_guides(is_changed_slug)
@@ -943,17 +979,13 @@ fn render_guides(
                 .untranslated
                 .get(page)
                 .is_some_and(|p| slugs.contains(p.slug.as_str())),
-            Job::Code { locale, code } if !changed_locales.contains(&locale) => {
-                toggled.contains(&index.locales[locale].codes[code].stem)
-            }
+            // Pages of codes a changed guide lists or listed; and, in every locale,
+            // of codes that appeared or vanished somewhere (new pages, or the language
+            // switcher points elsewhere now).
             Job::Code { locale, code } => {
-                changed_locales.contains(&locale)
-                    && (index.locales[locale].codes[code]
-                        .entries
-                        .iter()
-                        .any(|(gi, _)| changed_guides.contains(&(locale, *gi)))
-                        // New in this locale (its page did not exist).
-                        || toggled.contains(&index.locales[locale].codes[code].stem))
+                code_pages.contains(&(locale, code))
+                    || (!toggled.is_empty()
+                        && toggled.contains(&index.locales[locale].codes[code].stem))
             }
         })
         .collect();
@@ -1375,6 +1407,38 @@ mod tests {
         assert!(r
             .removed
             .contains(&"ko-KR/second-guide/index.html".to_owned()));
+        assert_same_as_full(&s, root);
+    }
+
+    /// A code that one guide drops and another still lists keeps its page, which must
+    /// stop listing the first guide's entry.
+    #[test]
+    fn a_code_page_follows_a_guide_that_drops_the_code() {
+        let dir = site();
+        let root = dir.path();
+        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
+        let second = "source/ko-KR/second-guide.md";
+        std::fs::write(
+            root.join(second),
+            text.replacen("title: ", "title: 둘째 ", 1),
+        )
+        .expect("write");
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let page = "ko-KR/codes/0x29834.html";
+        let listed = |s: &Session| {
+            let bytes = &s.files().expect("files")[page];
+            String::from_utf8_lossy(bytes)
+                .matches("backup-azure-mabs-troubleshoot/")
+                .count()
+        };
+        assert!(listed(&s) > 0, "the code page lists the reference guide");
+
+        let row = row_with_code(&text);
+        std::fs::write(root.join(GUIDE), text.replacen(&format!("{row}\n"), "", 1)).expect("write");
+        let r = s.rebuild(&guide_plan()).expect("io").expect("rebuild");
+        assert!(r.changed.contains(&page.to_owned()), "{:?}", r.changed);
+        assert_eq!(listed(&s), 0, "the code page still lists the dropped entry");
         assert_same_as_full(&s, root);
     }
 
