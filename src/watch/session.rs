@@ -112,6 +112,8 @@ struct Good {
     findings: HashMap<PathBuf, Vec<Diagnostic>>,
     /// Translation findings, by guide slug.
     l10n: BTreeMap<String, Vec<Diagnostic>>,
+    /// The links of each guide that may lead to another guide.
+    local_links: LocalLinks,
     /// What the renderer derived from each guide; dropped for the guides re-read.
     derived: DerivedCache,
     files: BTreeMap<String, Bytes>,
@@ -340,6 +342,8 @@ impl Session {
         let (new, changed, removed) = replace_all(&old, files);
         let rendered = new.len();
         self.good = Some(Good {
+            // Before `site` moves in.
+            local_links: LocalLinks::new(&site),
             site,
             theme,
             templates,
@@ -629,6 +633,7 @@ impl Session {
                 }
             }
             undo.swap_diags(good, rel, diags);
+            good.local_links.relink(&good.site, li, rel);
             let now = good.site.locales[li].guides.iter().any(|g| &g.path == rel);
             undo.structural |= old.is_some() != now;
             undo.changes.push(Swapped {
@@ -714,7 +719,6 @@ fn refresh_l10n(good: &mut Good, undo: &Undo) -> Vec<(String, Option<Vec<Diagnos
 /// anchor may have appeared or vanished). Returns the replaced findings, to put back
 /// if the rebuild fails.
 fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnostic>)> {
-    let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
     let slugs: Vec<&str> = undo
         .changes
         .iter()
@@ -726,20 +730,26 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
         .iter()
         .map(|s| memchr::memmem::Finder::new(s.as_bytes()))
         .collect();
-    let todo: Vec<(&str, &Guide)> = site
-        .locales
-        .par_iter()
-        .flat_map_iter(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
-        .filter(|(_, g)| {
-            changed.contains(g.path.as_path())
-                || g.links.iter().any(|link| {
-                    !is_web_url(&link.url)
-                        && finders
-                            .iter()
-                            .any(|f| f.find(link.url.as_bytes()).is_some())
-                })
+    // The swapped guides (by any slug they had) and the guides linking to them.
+    let swapped = (undo.changes.iter()).flat_map(|s| {
+        s.slugs
+            .iter()
+            .map(move |slug| (s.locale, slug.as_str(), &*s.path))
+    });
+    let linking = good.local_links.to(&finders);
+    let mut todo: Vec<(&str, &Guide)> = (swapped.chain(linking))
+        .filter_map(|(li, slug, path)| {
+            let l = &site.locales[li];
+            let gi = l
+                .guides
+                .binary_search_by(|g| g.slug.as_str().cmp(slug))
+                .ok()?;
+            Some((l.tag.as_str(), &l.guides[gi])).filter(|(_, g)| g.path == path)
         })
         .collect();
+    todo.sort_by(|a, b| (a.0, &a.1.path).cmp(&(b.0, &b.1.path)));
+    todo.dedup_by(|a, b| a.0 == b.0 && a.1.path == b.1.path);
+    let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
     let mut fresh = crate::check::guide_findings(site, &todo);
     fresh.values_mut().for_each(|d| keep_on(site, d));
     let mut old = Vec::new();
@@ -759,8 +769,59 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
     old
 }
 
-/// `http(s)://…` or `//…`: a link that no guide's edit can break or mend (most links of
-/// a guide; looking for slugs in each was a tenth of a rebuild at 2,000 guides).
+/// The links of each guide that may lead to another guide, by guide path: the URLs of a
+/// guide's other links, one per line. Looking through every link of the site for the
+/// edited guides' slugs was a tenth of a rebuild at 2,000 guides, most of it reaching
+/// each link's URL in memory.
+#[derive(Default)]
+struct LocalLinks(rustc_hash::FxHashMap<PathBuf, Linking>);
+
+/// A guide's locale, slug, and the URLs of its links that may lead to another guide.
+struct Linking(usize, String, String);
+
+impl LocalLinks {
+    fn new(site: &Site) -> Self {
+        let mut links = LocalLinks::default();
+        for (li, l) in site.locales.iter().enumerate() {
+            for g in &l.guides {
+                links.add(li, g);
+            }
+        }
+        links
+    }
+
+    fn add(&mut self, locale: usize, g: &Guide) {
+        let urls: Vec<&str> = (g.links.iter())
+            .map(|l| l.url.as_str())
+            .filter(|u| !is_web_url(u))
+            .collect();
+        if !urls.is_empty() {
+            let linking = Linking(locale, g.slug.clone(), urls.join("\n"));
+            self.0.insert(g.path.clone(), linking);
+        }
+    }
+
+    /// After the guide file `path` of locale `li` was swapped in or out.
+    fn relink(&mut self, site: &Site, li: usize, path: &Path) {
+        self.0.remove(path);
+        if let Some(g) = site.locales[li].guides.iter().find(|g| g.path == path) {
+            self.add(li, g);
+        }
+    }
+
+    /// Guides (locale, slug, path) with a link whose URL holds one of the texts `finders`
+    /// look for.
+    fn to<'s>(
+        &'s self,
+        finders: &'s [memchr::memmem::Finder<'_>],
+    ) -> impl Iterator<Item = (usize, &'s str, &'s Path)> + 's {
+        (self.0.iter())
+            .filter(|(_, l)| finders.iter().any(|f| f.find(l.2.as_bytes()).is_some()))
+            .map(|(p, l)| (l.0, l.1.as_str(), p.as_path()))
+    }
+}
+
+/// `http(s)://…` or `//…`: a link that no guide's edit can break or mend.
 fn is_web_url(url: &str) -> bool {
     let u = url.trim_start().as_bytes();
     let starts = |p: &[u8]| u.len() >= p.len() && u[..p.len()].eq_ignore_ascii_case(p);
@@ -813,6 +874,7 @@ impl Undo {
                     .unwrap_or_else(|i| i);
                 guides.insert(at, g);
             }
+            good.local_links.relink(&good.site, s.locale, &s.path);
         }
         for (path, prev) in self.old_diags.into_iter().rev() {
             match prev {
@@ -1439,6 +1501,57 @@ mod tests {
         let r = s.rebuild(&guide_plan()).expect("io").expect("rebuild");
         assert!(r.changed.contains(&page.to_owned()), "{:?}", r.changed);
         assert_eq!(listed(&s), 0, "the code page still lists the dropped entry");
+        assert_same_as_full(&s, root);
+    }
+
+    /// An edit that removes an anchor another guide links to breaks that guide; once the
+    /// other guide stops linking there, the same edit builds.
+    #[test]
+    fn guides_that_link_to_an_edited_guide_are_checked_again() {
+        let dir = site();
+        let root = dir.path();
+        let linker = "source/ko-KR/linker.md";
+        let link = "[복제본](backup-azure-mabs-troubleshoot.md#replica-is-inconsistent)";
+        let linker_text = format!(
+            "---\ntitle: 링크\n---\n# 링크\n\n{link} 및 [웹](https://example.com/replica-is-inconsistent)\n"
+        );
+        std::fs::write(root.join(linker), &linker_text).expect("write");
+        let mut s = Session::new(root, opts());
+        s.rebuild(&Plan::full()).expect("io").expect("first build");
+        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
+        let renamed = text.replacen(
+            "<a name=\"replica-is-inconsistent\">",
+            "<a name=\"replica-renamed\">",
+            1,
+        );
+        std::fs::write(root.join(GUIDE), &renamed).expect("write");
+        let failed = s
+            .rebuild(&guide_plan())
+            .expect("io")
+            .expect_err("broken link");
+        assert!(
+            failed
+                .diagnostics
+                .iter()
+                .any(|d| d.name == "link-broken-anchor" && d.file == Path::new(linker)),
+            "{:?}",
+            failed.diagnostics
+        );
+        // Back as it was: builds; the rolled-back edit left the link index as it was.
+        std::fs::write(root.join(GUIDE), &text).expect("write");
+        s.rebuild(&guide_plan()).expect("io").expect("restored");
+
+        let mut plan = guide_plan();
+        plan.add(super::super::Change::Guide {
+            locale: "ko-KR".into(),
+            path: linker.split('/').collect(),
+        });
+        std::fs::write(root.join(linker), linker_text.replace(link, "복제본")).expect("write");
+        s.rebuild(&plan).expect("io").expect("link removed");
+        std::fs::write(root.join(GUIDE), &renamed).expect("write");
+        s.rebuild(&guide_plan())
+            .expect("io")
+            .expect("nothing links there now");
         assert_same_as_full(&s, root);
     }
 
