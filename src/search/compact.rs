@@ -12,10 +12,10 @@
 //! `abd`. Postings are groups, each a header character U+0100 + class · 6 + field, then
 //! the group's documents, delta-coded, as [`varint`]s (digits of base 45 from a
 //! 90-character ASCII alphabet, the last digit from the lower half, so no separator is
-//! needed). The class is a
-//! document's weight for the term in that field, `sqrt(count / field length)` (what
-//! elasticlunr's tf and field-length norm multiply to), quantized:
-//! `class = round(ln(length / count) / ln 1.1)`, weight `1.1^(-class/2)` (5% steps).
+//! needed). The class is a document's weight for the term in that field,
+//! `sqrt(count / field length)` (what elasticlunr's tf and field-length norm multiply
+//! to), quantized: `class = min(round(ln(length / count) / ln 1.1), 84)`, weight
+//! `1.1^(-class/2)` (5% steps); headers are thus U+0100–U+02FF.
 //! Storing the weight class in the postings spares every document's field lengths, which
 //! scoring needs for each matching document and which a sharded head had to carry whole.
 //!
@@ -275,9 +275,11 @@ pub fn weight_class(count: u64, length: usize) -> u64 {
     (ratio.max(1.0).ln() / 1.1f64.ln()).round() as u64
 }
 
-/// Weight classes above this share its weight (a ratio of 1.1^250 never occurs), so that
-/// every group header is a character below U+0800: two bytes in UTF-8.
-const MAX_CLASS: u64 = 250;
+/// Weight classes above this share its weight (a field 3,000 times longer than the
+/// term's count, which a guide's text does not reach), so that every group header is in
+/// U+0100–U+02FF: two bytes in UTF-8, and no combining mark that a normalizing editor or
+/// tool could fold into the character before it.
+const MAX_CLASS: u64 = 84;
 
 /// The character opening a group of postings: U+0100 + class · fields + field. One
 /// character of two bytes, where an ASCII marker and a number took three.
@@ -672,6 +674,7 @@ mod tests {
         assert_eq!(p, "\u{101}&\u{15b}0\u{105}&/");
         assert_eq!(weight_class(1, 4), 15);
         assert_eq!(weight_class(2, 2), 0);
+        assert_eq!(group_header(weight_class(1, 1_000_000), 5), '\u{2fd}');
     }
 
     /// What a first query loads stays small however large the site: the head holds
