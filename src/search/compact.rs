@@ -1,26 +1,35 @@
 //! The compact index format read by `search.js`, and its sharding.
 //!
 //! ```text
-//! { v: 1, locale, stem: bool, fields: ["c","m",…], boost: [10,4,…], n: <documents>,
-//!   guides: [[slug, title]…],
-//!   codes:  { normalized code: [document…] },
-//!   docs:   [[guide, id ("" for the guide), title, section title, snippet, [field lengths…]]…],
-//!   terms:  "<front-coded terms and postings>" }
+//! { v: 2, locale, stem: bool, fields: ["c","m",…], boost: [10,4,…], n: <documents>,
+//!   guides:   [[slug, title]…],
+//!   codes:    { normalized code: [document…] },
+//!   sections: [section title…],
+//!   docs:     [[guide, id ("" for the guide), title, section (index in sections), snippet]…],
+//!   terms:    "<front-coded terms and postings>" }
 //! ```
-//! Terms are front-coded in one string ([`front_code`]): `0abc M1|2d R4|` is `abc` then
-//! `abd`. Postings: an uppercase field letter starts a field's list; the list is base-36
-//! document numbers, delta-coded, separated by `,`; `*n` (base 36) after a number is the
-//! term count when it is not 1 (elasticlunr's tf is `sqrt(count)`).
-//! Example: `M3,aR3*2,c` = field m: docs 3 and 13; field r: doc 3 twice, doc 15.
+//! Terms are front-coded in one string ([`front_code`]): `0abc P|2d Q|` is `abc` then
+//! `abd`. Postings are groups, each a header character U+0100 + class · 6 + field, then
+//! the group's documents, delta-coded, as [`varint`]s (digits of base 45 from a
+//! 90-character ASCII alphabet, the last digit from the lower half, so no separator is
+//! needed). The class is a document's weight for the term in that field,
+//! `sqrt(count / field length)` (what elasticlunr's tf and field-length norm multiply
+//! to), quantized: `class = min(round(ln(length / count) / ln 1.1), 84)`, weight
+//! `1.1^(-class/2)` (5% steps); headers are thus U+0100–U+02FF.
+//! Storing the weight class in the postings spares every document's field lengths, which
+//! scoring needs for each matching document and which a sharded head had to carry whole.
 //!
-//! A sharded index keeps `v … guides` in `search-index.js`, with `codes: {}`,
-//! `docs: []`, `terms: ""`, `shards: {terms: T, docs: D}` and `lens` (every document's
-//! field lengths, base 36, `,` between fields and ` ` between documents, as scoring needs
-//! them for every matching document). Shard files: `search-index.t<k>.js` holds
-//! `{terms, codes}` for the terms and codes whose first code point mod T is k (a
-//! prefix's expansions share a shard); `search-index.d<k>.js` holds `{first, docs}`,
-//! documents k·D … k·D+D-1. A shard script stores itself in
-//! `errbookSearchShards["<locale>/t<k>"]` (or `module.exports` under Node).
+//! A sharded index keeps `v … n` in `search-index.js`, with `guides: []`, `codes: {}`,
+//! `sections: []`, `docs: []`, `terms: ""` and `shards: {terms: [[first term, count]…],
+//! docs: [first document…]}`. Term shards cut the terms, sorted in UTF-16 order (the
+//! order of JavaScript's `<`), into ranges of about the same bytes; a term larger than half
+//! a shard gets a shard of its own. `search-index.t<k>.js` holds `{terms, codes}` for
+//! the terms and codes from its first term to the next shard's; a prefix's expansions
+//! are in the shard of the prefix and the following shards that start with it.
+//! `search-index.d<k>.js` holds `{first, gfirst, guides, sections, docs}`: documents
+//! from `first` on, with the guides they name from `gfirst` on and their own section
+//! table. A shard script stores itself in `errbookSearchShards["<locale>/t<k>"]` (or
+//! `module.exports` under Node).
 
 use std::collections::BTreeMap;
 
@@ -29,13 +38,12 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 
 use elasticlunr::Language as _;
-use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 
 use super::lang::ErrbookLanguage;
 use super::{IndexFile, SearchDoc, FIELDS, INDEX_FILE};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// `(document, count)` pairs of one term in one field.
 type Postings = Vec<(usize, u64)>;
@@ -48,12 +56,13 @@ pub struct GuideInfo {
 }
 
 impl Serialize for GuideInfo {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         (&self.slug, &self.title).serialize(s)
     }
 }
 
-/// A document as stored: what a result shows plus its field lengths.
+/// A document as stored: what a result shows, plus its field lengths (written into the
+/// postings as weight classes, not stored as such).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocRow {
     pub guide: usize,
@@ -64,27 +73,8 @@ pub struct DocRow {
     pub lengths: Vec<usize>,
 }
 
-impl Serialize for DocRow {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(6))?;
-        seq.serialize_element(&self.guide)?;
-        seq.serialize_element(&self.id)?;
-        seq.serialize_element(&self.title)?;
-        seq.serialize_element(&self.section)?;
-        seq.serialize_element(&self.snippet)?;
-        seq.serialize_element(&self.lengths)?;
-        seq.end()
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Shards {
-    pub terms: usize,
-    pub docs: usize,
-}
-
 /// A locale's index in the compact format.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct IndexData {
     pub v: u32,
     pub locale: String,
@@ -95,24 +85,9 @@ pub struct IndexData {
     pub guides: Vec<GuideInfo>,
     /// Normalized code → documents carrying it, for the exact-code rule.
     pub codes: BTreeMap<String, Vec<usize>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub shards: Option<Shards>,
-    /// Field lengths of every document, in a sharded head only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lens: Option<String>,
     pub docs: Vec<DocRow>,
-    /// Term → postings; written front-coded (see [`front_code`]).
-    #[serde(serialize_with = "serialize_terms")]
+    /// Term → postings (encoded, see the module comment); written front-coded.
     pub terms: BTreeMap<String, String>,
-}
-
-fn serialize_terms<S: Serializer>(
-    terms: &BTreeMap<String, String>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&front_code(
-        terms.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ))
 }
 
 /// Terms in sorted order as one string: per term, the number of characters it shares
@@ -241,9 +216,15 @@ pub fn merge_until(
         }
     }
     postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let length = |doc: usize, f: usize| {
+        rows.get(doc)
+            .and_then(|r: &DocRow| r.lengths.get(f))
+            .copied()
+            .unwrap_or(0)
+    };
     let terms = postings
         .into_iter()
-        .map(|(term, fields)| (term.to_owned(), encode_postings(&fields)))
+        .map(|(term, fields)| (term.to_owned(), encode_postings(&fields, &length)))
         .collect();
     IndexData {
         v: FORMAT_VERSION,
@@ -254,21 +235,32 @@ pub fn merge_until(
         n: rows.len(),
         guides,
         codes,
-        shards: None,
-        lens: None,
         docs: rows,
         terms,
     }
 }
 
-fn base36(mut n: u64, out: &mut String) {
-    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+/// The 90 digit characters of [`varint`]: printable ASCII from `#` on, without `\` and
+/// `|` (JSON escapes the one, the term string separates with the other). Values below
+/// [`HALF`] end a number, the others continue it.
+const ALPHABET: &[u8; 90] =
+    b"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{}~";
+const HALF: u64 = 45;
+
+/// A number as base-45 digits, most significant first; every digit but the last comes
+/// from the upper half of [`ALPHABET`], so numbers follow each other without separators.
+/// Below 45 a number is one character, below 2,025 two.
+pub fn varint(n: u64, out: &mut String) {
     let mut buf = [0u8; 16];
     let mut i = buf.len();
+    let mut n = n;
+    let mut last = true;
     loop {
         i -= 1;
-        buf[i] = DIGITS[(n % 36) as usize];
-        n /= 36;
+        let digit = n % HALF + if last { 0 } else { HALF };
+        buf[i] = ALPHABET[digit as usize];
+        last = false;
+        n /= HALF;
         if n == 0 {
             break;
         }
@@ -276,21 +268,44 @@ fn base36(mut n: u64, out: &mut String) {
     out.extend(buf[i..].iter().map(|&b| b as char));
 }
 
-fn encode_postings(fields: &[(usize, Postings)]) -> String {
+/// A document's weight class for a term in a field: `round(ln(length / count) / ln 1.1)`,
+/// so the weight `sqrt(count / length)` is `1.1^(-class/2)` to within 2.5%.
+pub fn weight_class(count: u64, length: usize) -> u64 {
+    let ratio = length.max(1) as f64 / count.max(1) as f64;
+    (ratio.max(1.0).ln() / 1.1f64.ln()).round() as u64
+}
+
+/// Weight classes above this share its weight (a field 3,000 times longer than the
+/// term's count, which a guide's text does not reach), so that every group header is in
+/// U+0100–U+02FF: two bytes in UTF-8, and no combining mark that a normalizing editor or
+/// tool could fold into the character before it.
+const MAX_CLASS: u64 = 84;
+
+/// The character opening a group of postings: U+0100 + class · fields + field. One
+/// character of two bytes, where an ASCII marker and a number took three.
+fn group_header(class: u64, field: usize) -> char {
+    let key = class.min(MAX_CLASS) * FIELDS.len() as u64 + field as u64;
+    char::from_u32(0x100 + key as u32).unwrap_or('\u{100}')
+}
+
+/// A term's postings: per field (ascending), groups of documents by weight class
+/// (ascending), each a [`group_header`] then the documents, delta-coded [`varint`]s.
+fn encode_postings(fields: &[(usize, Postings)], length: &dyn Fn(usize, usize) -> usize) -> String {
     let mut out = String::new();
+    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     for (f, list) in fields {
-        let letter = FIELDS[*f].0.to_ascii_uppercase();
-        out.push_str(&letter);
-        let mut prev = 0;
-        for (k, &(doc, count)) in list.iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            base36((doc - prev) as u64, &mut out);
-            prev = doc;
-            if count > 1 {
-                out.push('*');
-                base36(count, &mut out);
+        for &(doc, count) in list {
+            groups
+                .entry(weight_class(count, length(doc, *f)))
+                .or_default()
+                .push(doc);
+        }
+        for (class, docs) in std::mem::take(&mut groups) {
+            out.push(group_header(class, *f));
+            let mut prev = 0;
+            for doc in docs {
+                varint((doc - prev) as u64, &mut out);
+                prev = doc;
             }
         }
     }
@@ -300,11 +315,84 @@ fn encode_postings(fields: &[(usize, Postings)]) -> String {
 const PROLOGUE: &str =
     "(function(g,x){if(typeof module==='object'&&module.exports)module.exports=x;";
 
+/// A row as written: section titles become indexes into a table.
+type RowOut<'a> = (usize, &'a str, &'a str, usize, &'a str);
+
+/// Section titles of some rows, each once (sections repeat for every entry of a
+/// section), and the rows referring to them.
+fn rows_out(rows: &[DocRow]) -> (Vec<&str>, Vec<RowOut<'_>>) {
+    let mut table: Vec<&str> = Vec::new();
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    let out = rows
+        .iter()
+        .map(|r| {
+            let s = *seen.entry(r.section.as_str()).or_insert_with(|| {
+                table.push(r.section.as_str());
+                table.len() - 1
+            });
+            (
+                r.guide,
+                r.id.as_str(),
+                r.title.as_str(),
+                s,
+                r.snippet.as_str(),
+            )
+        })
+        .collect();
+    (table, out)
+}
+
+#[derive(Serialize)]
+struct Script<'a> {
+    v: u32,
+    locale: &'a str,
+    stem: bool,
+    fields: &'a [String],
+    boost: &'a [f64],
+    n: usize,
+    guides: &'a [GuideInfo],
+    codes: &'a BTreeMap<String, Vec<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shards: Option<ShardMap<'a>>,
+    sections: Vec<&'a str>,
+    docs: Vec<RowOut<'a>>,
+    terms: String,
+}
+
+#[derive(Serialize)]
+struct ShardMap<'a> {
+    /// First term and number of terms of each term shard.
+    terms: Vec<(&'a str, usize)>,
+    /// First document of each document shard.
+    docs: Vec<usize>,
+}
+
+fn whole(data: &IndexData) -> Script<'_> {
+    let (sections, docs) = rows_out(&data.docs);
+    Script {
+        v: data.v,
+        locale: &data.locale,
+        stem: data.stem,
+        fields: &data.fields,
+        boost: &data.boost,
+        n: data.n,
+        guides: &data.guides,
+        codes: &data.codes,
+        shards: None,
+        sections,
+        docs,
+        terms: front_code(data.terms.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    }
+}
+
+fn wrap(json: &str) -> String {
+    format!("{PROLOGUE}else g.errbookSearchIndex=x;}})(typeof window!=='undefined'?window:globalThis,{json});\n")
+}
+
 /// The unsharded index as a script: assigns `errbookSearchIndex`, or `module.exports`
 /// under Node.
 pub fn script(data: &IndexData) -> String {
-    let json = serde_json::to_string(data).unwrap_or_default();
-    format!("{PROLOGUE}else g.errbookSearchIndex=x;}})(typeof window!=='undefined'?window:globalThis,{json});\n")
+    wrap(&serde_json::to_string(&whole(data)).unwrap_or_default())
 }
 
 fn shard_script(key: &str, json: &str) -> String {
@@ -314,45 +402,76 @@ fn shard_script(key: &str, json: &str) -> String {
     )
 }
 
-/// Shard of a term: its first code point modulo the shard count.
-pub fn term_shard(term: &str, shards: usize) -> usize {
-    term.chars()
-        .next()
-        .map_or(0, |c| c as usize % shards.max(1))
+/// JavaScript's string order (UTF-16 code units), which the client's shard lookup and
+/// prefix expansion use; it differs from Rust's for characters above U+FFFF.
+fn js_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 /// `search-index.js`, plus shard scripts when the whole script exceeds `threshold`
-/// bytes. Shards aim at a quarter of the threshold each.
+/// bytes. A query loads the head, a term shard per query token (more for a prefix
+/// whose expansions continue into the next shards) and a document shard per result
+/// shown, so shards are small: terms about `threshold / 32` bytes, documents
+/// `threshold / 64`.
 pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
-    let whole = script(data);
-    if whole.len() <= threshold {
+    let whole_script = script(data);
+    if whole_script.len() <= threshold {
         return vec![IndexFile {
             name: INDEX_FILE.into(),
-            content: whole,
+            content: whole_script,
         }];
     }
-    let target = (threshold / 4).max(1);
-    let terms_bytes: usize = data.terms.iter().map(|(k, v)| k.len() + v.len() + 6).sum();
-    let docs_bytes = whole.len().saturating_sub(terms_bytes).max(1);
-    let t = terms_bytes.div_ceil(target).max(1);
-    let per_doc = (target * data.docs.len()).div_ceil(docs_bytes).max(1);
+    let term_target = (threshold / 32).max(1);
+    let doc_target = (threshold / 64).max(1);
 
-    let mut files = Vec::new();
-    let mut term_shards = vec![(BTreeMap::new(), BTreeMap::new()); t];
-    for (term, p) in &data.terms {
-        term_shards[term_shard(term, t)]
-            .0
-            .insert(term.as_str(), p.as_str());
+    // Term ranges.
+    let mut sorted: Vec<(&str, &str)> = data
+        .terms
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    sorted.sort_by(|a, b| js_cmp(a.0, b.0));
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, (term, postings)) in sorted.iter().enumerate() {
+        let size = term.len() + postings.len() + 3;
+        // A large term alone: a query for a rarer neighbour should not load it.
+        if size > term_target / 2 && i > start {
+            ranges.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+        if bytes >= term_target || size > term_target / 2 {
+            ranges.push(start..i + 1);
+            start = i + 1;
+            bytes = 0;
+        }
     }
+    if start < sorted.len() || ranges.is_empty() {
+        ranges.push(start..sorted.len());
+    }
+    // First term of each shard; the first shard starts at "" so every string has one.
+    let firsts: Vec<&str> = ranges
+        .iter()
+        .enumerate()
+        .map(|(k, r)| if k == 0 { "" } else { sorted[r.start].0 })
+        .collect();
+    let shard_of = |s: &str| {
+        firsts
+            .partition_point(|f| js_cmp(f, s) != std::cmp::Ordering::Greater)
+            .saturating_sub(1)
+    };
+    let mut codes: Vec<BTreeMap<&str, &Vec<usize>>> = vec![BTreeMap::new(); ranges.len()];
     for (code, docs) in &data.codes {
-        term_shards[term_shard(code, t)]
-            .1
-            .insert(code.as_str(), docs);
+        codes[shard_of(code)].insert(code.as_str(), docs);
     }
-    for (k, (terms, codes)) in term_shards.iter().enumerate() {
+    let mut files = Vec::new();
+    for (k, range) in ranges.iter().enumerate() {
         let json = serde_json::to_string(&serde_json::json!({
-            "terms": front_code(terms.iter().map(|(k, v)| (*k, *v))),
-            "codes": codes,
+            "terms": front_code(sorted[range.clone()].iter().copied()),
+            "codes": codes[k],
         }))
         .unwrap_or_default();
         files.push(IndexFile {
@@ -360,45 +479,66 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
             content: shard_script(&format!("{}/t{k}", data.locale), &json),
         });
     }
-    for (k, chunk) in data.docs.chunks(per_doc).enumerate() {
+
+    // Document ranges.
+    let mut doc_firsts = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    let mut doc_ranges = Vec::new();
+    for (i, d) in data.docs.iter().enumerate() {
+        bytes += d.id.len() + d.title.len() + d.snippet.len() + d.section.len() / 4 + 16;
+        if bytes >= doc_target || i + 1 == data.docs.len() {
+            doc_ranges.push(start..i + 1);
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    for (k, range) in doc_ranges.into_iter().enumerate() {
+        let rows = &data.docs[range.clone()];
+        let gfirst = rows.first().map_or(0, |r| r.guide);
+        let glast = rows.last().map_or(0, |r| r.guide);
+        let (sections, docs) = rows_out(rows);
         let json = serde_json::to_string(&serde_json::json!({
-            "first": k * per_doc,
-            "docs": chunk,
+            "first": range.start,
+            "gfirst": gfirst,
+            "guides": data.guides.get(gfirst..=glast).unwrap_or(&[]),
+            "sections": sections,
+            "docs": docs,
         }))
         .unwrap_or_default();
+        doc_firsts.push(range.start);
         files.push(IndexFile {
             name: format!("search-index.d{k}.js"),
             content: shard_script(&format!("{}/d{k}", data.locale), &json),
         });
     }
-    let mut lens = String::new();
-    for (i, d) in data.docs.iter().enumerate() {
-        if i > 0 {
-            lens.push(' ');
-        }
-        for (f, n) in d.lengths.iter().enumerate() {
-            if f > 0 {
-                lens.push(',');
-            }
-            base36(*n as u64, &mut lens);
-        }
-    }
-    let head = IndexData {
-        shards: Some(Shards {
-            terms: t,
-            docs: per_doc,
+
+    let head = Script {
+        v: data.v,
+        locale: &data.locale,
+        stem: data.stem,
+        fields: &data.fields,
+        boost: &data.boost,
+        n: data.n,
+        guides: &[],
+        codes: &BTreeMap::new(),
+        shards: Some(ShardMap {
+            terms: firsts
+                .iter()
+                .zip(&ranges)
+                .map(|(f, r)| (*f, r.len()))
+                .collect(),
+            docs: doc_firsts,
         }),
-        lens: Some(lens),
-        codes: BTreeMap::new(),
+        sections: Vec::new(),
         docs: Vec::new(),
-        terms: BTreeMap::new(),
-        ..data.clone()
+        terms: String::new(),
     };
     files.insert(
         0,
         IndexFile {
             name: INDEX_FILE.into(),
-            content: script(&head),
+            content: wrap(&serde_json::to_string(&head).unwrap_or_default()),
         },
     );
     files
@@ -462,18 +602,19 @@ mod tests {
                 postings.entry(term).or_default().push((f, list));
             }
         }
-        let terms = postings
-            .into_iter()
-            .map(|(t, fields)| (t, encode_postings(&fields)))
-            .collect();
         let info = &json["documentStore"]["docInfo"];
-        let lengths = (0..docs.len())
+        let lengths: Vec<Vec<usize>> = (0..docs.len())
             .map(|i| {
                 names
                     .iter()
                     .map(|f| info[i.to_string()][f].as_u64().unwrap_or(0) as usize)
                     .collect()
             })
+            .collect();
+        let length = |doc: usize, f: usize| lengths[doc][f];
+        let terms = postings
+            .into_iter()
+            .map(|(t, fields)| (t, encode_postings(&fields, &length)))
             .collect();
         (terms, lengths)
     }
@@ -516,9 +657,73 @@ mod tests {
     }
 
     #[test]
-    fn postings_are_delta_coded_base36() {
-        let p = encode_postings(&[(1, vec![(3, 1), (13, 1)]), (5, vec![(3, 2), (15, 1)])]);
-        assert_eq!(p, "M3,aR3*2,c");
+    fn postings_are_grouped_by_weight_class_and_delta_coded() {
+        // Field m (1): docs 3 and 13, lengths 1 and 4: classes 0 and 15. Field r (5):
+        // doc 3 twice in 2 tokens (class 0), doc 15 once in 1 (class 0).
+        let lengths = |doc: usize, f: usize| match (doc, f) {
+            (13, _) => 4,
+            (3, 5) => 2,
+            _ => 1,
+        };
+        let p = encode_postings(
+            &[(1, vec![(3, 1), (13, 1)]), (5, vec![(3, 2), (15, 1)])],
+            &lengths,
+        );
+        // A header U+0100 + class·6 + field (1, 91, 5), then deltas (`&` = 3, `0` = 13,
+        // `/` = 12).
+        assert_eq!(p, "\u{101}&\u{15b}0\u{105}&/");
+        assert_eq!(weight_class(1, 4), 15);
+        assert_eq!(weight_class(2, 2), 0);
+        assert_eq!(group_header(weight_class(1, 1_000_000), 5), '\u{2fd}');
+    }
+
+    /// What a first query loads stays small however large the site: the head holds
+    /// no per-document data, and shards stay near their target (a term larger than half
+    /// a shard alone).
+    #[test]
+    fn shards_and_head_stay_small() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let site = crate::source::load_site(root).expect("default site").site;
+        let locale = site.locale("ko-KR").expect("ko-KR");
+        let docs: Vec<SearchDoc> = super::super::guide_docs(0, &locale.guides[0]);
+        let part = build_part(&locale.tag, &docs);
+        let threshold = 64 * 1024;
+        let head_of = |copies: usize| {
+            let guides = vec![
+                GuideInfo {
+                    slug: "g".into(),
+                    title: "G".into()
+                };
+                copies
+            ];
+            let data = merge(&locale.tag, guides, &vec![&part; copies]);
+            let files = files(&data, threshold);
+            let max_term = data
+                .terms
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .max()
+                .unwrap_or(0);
+            for f in &files[1..] {
+                let limit = if f.name.contains(".t") {
+                    threshold / 32 + max_term
+                } else {
+                    threshold / 64 + 1024
+                };
+                assert!(
+                    f.content.len() < limit + 512,
+                    "{} {}",
+                    f.name,
+                    f.content.len()
+                );
+            }
+            (files.len(), files[0].content.len())
+        };
+        let (few_files, few) = head_of(20);
+        let (many_files, many) = head_of(80);
+        assert!(many_files > 2 * few_files, "{few_files} {many_files}");
+        // Four times the documents: the head grows by shard entries only.
+        assert!(many < few + 40 * (many_files - few_files), "{few} {many}");
     }
 
     #[test]
@@ -528,11 +733,14 @@ mod tests {
     }
 
     #[test]
-    fn base36_digits() {
+    fn varints_need_no_separator() {
         let mut s = String::new();
-        base36(0, &mut s);
-        s.push(' ');
-        base36(36 * 36 + 35, &mut s);
-        assert_eq!(s, "0 10z");
+        for n in [0, 44, 45, 2024, 2025, 1_000_000] {
+            varint(n, &mut s);
+        }
+        // 1 + 1 + 2 + 2 + 3 + 4 characters, none of them a JSON escape or `|`.
+        assert_eq!(s.chars().count(), 13, "{s}");
+        assert!(!s.contains(['\\', '"', '|', ' ']), "{s}");
+        assert!(s.starts_with("#OQ#"), "{s}");
     }
 }

@@ -1,11 +1,12 @@
 //! Client-side search: one index per locale, written as `search-index.js`.
 //!
-//! The index is built with elasticlunr-rs through [`lang::ErrbookLanguage`], so term
-//! frequencies, document frequencies and field lengths are elasticlunr's. Its JSON is
-//! then compacted ([`compact`]): elasticlunr.js stores a character trie with an object
+//! The index is analyzed with elasticlunr-rs through [`lang::ErrbookLanguage`], so term
+//! frequencies, document frequencies and field lengths are elasticlunr's, and written in
+//! a compact form ([`compact`]): elasticlunr.js stores a character trie with an object
 //! per character, which for Hangul bigrams is several times the Markdown it indexes.
 //! `themes/default/static/search.js` reads the compact form and scores it the way
-//! elasticlunr.js does (tf · idf · field-length norm · field boost). See docs/search.md.
+//! elasticlunr.js does (tf · field-length norm, quantized to 5%, · idf · field boost).
+//! See docs/search.md.
 
 mod compact;
 pub mod lang;

@@ -357,22 +357,17 @@
       n: raw.n,
       stem: !!raw.stem,
       boost: raw.boost,
-      fieldOf: {},
+      nfields: raw.fields.length,
       terms: typeof raw.terms === 'string' ? decodeTerms(raw.terms, Object.create(null)) : Object.create(null),
       docs: raw.docs || [],
+      sections: raw.sections || [],
+      guides: raw.guides || [],
       keys: null,
       decoded: Object.create(null),
       codes: raw.codes || {},
-      lens: null,
       shards: raw.shards || null,
       loaded: {}
     };
-    if (typeof raw.lens === 'string') {
-      p.lens = raw.lens.split(' ').map(function (d) {
-        return d.split(',').map(function (n) { return parseInt(n, 36); });
-      });
-    }
-    raw.fields.forEach(function (f, i) { p.fieldOf[f.toUpperCase()] = i; });
     if (prepared) prepared.set(raw, p);
     return p;
   }
@@ -389,7 +384,12 @@
       p.keys = null;
     } else {
       if (p.docs === raw.docs) p.docs = p.docs.slice();
-      data.docs.forEach(function (d, i) { p.docs[data.first + i] = d; });
+      if (p.guides === raw.guides) p.guides = p.guides.slice();
+      data.guides.forEach(function (g, i) { p.guides[data.gfirst + i] = g; });
+      // The shard's section numbers index its own table: store the titles.
+      data.docs.forEach(function (d, i) {
+        p.docs[data.first + i] = [d[0], d[1], d[2], data.sections[d[3]], d[4]];
+      });
     }
   }
 
@@ -410,8 +410,26 @@
     return into;
   }
 
-  function termShard(term, count) {
-    return term.codePointAt(0) % Math.max(count, 1);
+  /** Term shard holding `term` (shards are ranges of terms in string order). */
+  function termShard(p, term) {
+    var firsts = p.shards.terms;
+    var lo = 0, hi = firsts.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (firsts[mid][0] <= term) lo = mid + 1; else hi = mid;
+    }
+    return Math.max(lo - 1, 0);
+  }
+
+  /** Document shard holding document `d`. */
+  function docShard(p, d) {
+    var firsts = p.shards.docs;
+    var lo = 0, hi = firsts.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (firsts[mid] <= d) lo = mid + 1; else hi = mid;
+    }
+    return Math.max(lo - 1, 0);
   }
 
   function sortedKeys(p) {
@@ -435,37 +453,47 @@
     return out;
   }
 
-  /** Postings of a term: [{f, docs: [...], counts: [...]}]. */
+  // Digits of the postings' numbers (compact.rs `varint`): values 0–44 end a number,
+  // 45–89 continue it.
+  var ALPHABET = "#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{}~";
+  var DIGIT = [];
+  for (var ai = 0; ai < 128; ai++) DIGIT.push(-1);
+  for (ai = 0; ai < ALPHABET.length; ai++) DIGIT[ALPHABET.charCodeAt(ai)] = ai;
+  var WEIGHT_STEP = Math.log(1.1) / 2;
+
+  /** Postings of a term: [{f, docs: [...], weights: [...]}], one entry per field; a
+   *  weight is sqrt(count / field length) as quantized by compact.rs. */
   function postings(p, term) {
     var cached = p.decoded[term];
     if (cached) return cached;
     var s = p.terms[term];
     var out = [];
     if (typeof s !== 'string') return (p.decoded[term] = out);
-    var cur = null, prev = 0, i = 0;
-    while (i < s.length) {
-      var ch = s.charAt(i);
-      if (ch >= 'A' && ch <= 'Z') {
-        cur = { f: p.fieldOf[ch], docs: [], counts: [] };
-        out.push(cur);
+    var byField = {};
+    var cur = null, w = 0, prev = 0, acc = 0;
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c >= 0x100) {
+        // A group header: U+0100 + weight class · fields + field.
+        var key = c - 0x100;
+        var f = key % p.nfields;
+        w = Math.exp(-WEIGHT_STEP * Math.floor(key / p.nfields));
+        cur = byField[f];
+        if (!cur) { cur = byField[f] = { f: f, docs: [], weights: [] }; out.push(cur); }
         prev = 0;
-        i++;
+        acc = 0;
         continue;
       }
-      if (ch === ',') { i++; continue; }
-      var j = i;
-      while (j < s.length && /[0-9a-z]/.test(s.charAt(j))) j++;
-      var doc = prev + parseInt(s.slice(i, j), 36);
-      prev = doc;
-      var count = 1;
-      if (s.charAt(j) === '*') {
-        var e = j + 1;
-        while (e < s.length && /[0-9a-z]/.test(s.charAt(e))) e++;
-        count = parseInt(s.slice(j + 1, e), 36);
-        j = e;
+      var d = c < 128 ? DIGIT[c] : -1;
+      if (d < 0) continue;
+      if (d >= 45) { acc = acc * 45 + d - 45; continue; }
+      acc = acc * 45 + d;
+      if (cur) {
+        prev += acc;
+        cur.docs.push(prev);
+        cur.weights.push(w);
       }
-      if (cur) { cur.docs.push(doc); cur.counts.push(count); }
-      i = j;
+      acc = 0;
     }
     return (p.decoded[term] = out);
   }
@@ -499,19 +527,43 @@
     return groups;
   }
 
-  /** Terms whose shards are not loaded yet (for a sharded index). */
+  /** Term shards a query needs that are not loaded yet (for a sharded index): the
+   *  shard of each token and raw token, of the whole query as a code, and for the word
+   *  being typed the shards its expansions may be in. */
   function neededShards(raw, query) {
     var p = prep(raw);
     var need = [];
     if (!p.shards) return need;
-    var words = [normalizeCode(query)];
-    parseQuery(query, p.stem).forEach(function (g) { words = words.concat(g.terms, g.raw); });
-    words.forEach(function (t) {
-      if (!t) return;
-      var name = 't' + termShard(t, p.shards.terms);
+    function add(k) {
+      var name = 't' + k;
       if (!p.loaded[name] && need.indexOf(name) < 0) need.push(name);
+    }
+    var words = [normalizeCode(query)];
+    parseQuery(query, p.stem).forEach(function (g) {
+      words = words.concat(g.terms, g.raw);
+      if (g.prefix) g.terms.forEach(function (t) { prefixShards(p, t).forEach(add); });
     });
+    words.forEach(function (t) { if (t) add(termShard(p, t)); });
     return need;
+  }
+
+  /** Shards of the first MAX_EXPANSIONS terms starting with `prefix` (what `expand`
+   *  takes): the prefix's shard, then the next shards that start with it, until those
+   *  made only of such terms hold enough of them. */
+  function prefixShards(p, prefix) {
+    var firsts = p.shards.terms;
+    var k = termShard(p, prefix);
+    var out = [k];
+    var sure = 0;
+    for (var j = k + 1; j < firsts.length && sure < MAX_EXPANSIONS &&
+      firsts[j][0].lastIndexOf(prefix, 0) === 0; j++) {
+      out.push(j);
+      // Shard j holds only such terms when the next one starts with the prefix too.
+      if (j + 1 < firsts.length && firsts[j + 1][0].lastIndexOf(prefix, 0) === 0) {
+        sure += firsts[j][1];
+      }
+    }
+    return out;
   }
 
   /** Document shards needed to show results. */
@@ -520,7 +572,7 @@
     var need = [];
     if (!p.shards) return need;
     docs.forEach(function (d) {
-      var name = 'd' + Math.floor(d / p.shards.docs);
+      var name = 'd' + docShard(p, d);
       if (!p.loaded[name] && need.indexOf(name) < 0) need.push(name);
     });
     return need;
@@ -539,10 +591,8 @@
         var boost = p.boost[fp.f];
         for (var i = 0; i < fp.docs.length; i++) {
           var d = fp.docs[i];
-          var lens = p.lens ? p.lens[d] : (p.docs[d] || [])[5];
-          var len = lens ? lens[fp.f] : 0;
-          var norm = len ? 1 / Math.sqrt(len) : 1;
-          var s = Math.sqrt(fp.counts[i]) * idf * norm * boost * penalty;
+          // weight = tf · field-length norm, sqrt(count) / sqrt(length)
+          var s = fp.weights[i] * idf * boost * penalty;
           sums.set(d, (sums.get(d) || 0) + s);
         }
       });
@@ -621,7 +671,7 @@
     var out = { doc: r.doc, score: r.score, exact: r.exact, id: '', url: '', title: '',
       guide: '', section: '', snippet: '', kind: 'entry' };
     if (!row) return out;
-    var g = p.raw.guides[row[0]] || ['', ''];
+    var g = p.guides[row[0]] || ['', ''];
     out.guide = g[1];
     out.snippet = row[4];
     if (row[1] === '') {
@@ -633,7 +683,7 @@
       out.id = row[1];
       out.url = encodeSegment(g[0]) + '/' + encodeSegment(row[1]) + '.html';
       out.title = row[2];
-      out.section = row[3];
+      out.section = typeof row[3] === 'number' ? p.sections[row[3]] : row[3];
     }
     return out;
   }
