@@ -6,6 +6,7 @@
 //! not the whole site: the session forgets the guides it re-reads, and everything on a
 //! theme, image or `site.yaml` change.
 
+use std::ffi::OsString;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -113,7 +114,10 @@ impl GuideDerived {
 #[derive(Default)]
 pub struct DerivedCache {
     // By path first: looked up without building a key, forgotten by path in one step.
-    map: Mutex<FxHashMap<PathBuf, ByTag>>,
+    // Keyed by the path's bytes: a guide is looked up by its own `path`, which the
+    // session also forgets it by (hashing paths component by component was most of a
+    // lookup).
+    map: Mutex<FxHashMap<OsString, ByTag>>,
     /// Each locale's code index, with the fingerprint of the codes it was made from.
     codes: Mutex<FxHashMap<String, (u64, Arc<CodeTable>)>>,
     /// Each locale's guide folder names, with the fingerprint of the slugs they came from.
@@ -137,19 +141,31 @@ type ByTag = Vec<(String, Arc<GuideDerived>)>;
 impl DerivedCache {
     /// The cached entry of `guide`, derived now when there is none.
     pub fn get(&self, site_root: &Path, tag: &str, guide: &Guide) -> Arc<GuideDerived> {
-        let found = self.lock().get(&guide.path).and_then(|by_tag| {
-            by_tag
-                .iter()
-                .find(|(t, _)| t == tag)
-                .map(|(_, d)| d.clone())
-        });
-        if let Some(d) = found {
-            return d;
-        }
-        // Derived outside the lock: guides of a locale are indexed in parallel.
+        let found = cached(&self.lock(), tag, guide);
+        found.unwrap_or_else(|| self.derive(site_root, tag, guide))
+    }
+
+    /// [`DerivedCache::get`] for every guide of a locale, in order: the cached ones under
+    /// one lock, the others derived in parallel (a lock per guide made the threads wait
+    /// on each other).
+    pub fn get_all(&self, site_root: &Path, tag: &str, guides: &[Guide]) -> Vec<Arc<GuideDerived>> {
+        use rayon::prelude::*;
+        let found: Vec<Option<Arc<GuideDerived>>> = {
+            let map = self.lock();
+            guides.iter().map(|g| cached(&map, tag, g)).collect()
+        };
+        found
+            .into_par_iter()
+            .zip(guides)
+            .map(|(d, g)| d.unwrap_or_else(|| self.derive(site_root, tag, g)))
+            .collect()
+    }
+
+    /// Derives `guide` (outside the lock) and keeps the result.
+    fn derive(&self, site_root: &Path, tag: &str, guide: &Guide) -> Arc<GuideDerived> {
         let d = Arc::new(GuideDerived::new(site_root, guide));
         let mut map = self.lock();
-        let by_tag = map.entry(guide.path.clone()).or_default();
+        let by_tag = map.entry(guide.path.as_os_str().to_owned()).or_default();
         by_tag.retain(|(t, _)| t != tag);
         by_tag.push((tag.to_owned(), d.clone()));
         d
@@ -157,7 +173,7 @@ impl DerivedCache {
 
     /// Drops what was derived from the guide file `path` (in any locale).
     pub fn forget(&self, path: &Path) {
-        self.lock().remove(path);
+        self.lock().remove(path.as_os_str());
     }
 
     pub fn clear(&self) {
@@ -204,9 +220,18 @@ impl DerivedCache {
         *lock(&self.untranslated) = Some((fingerprint, t));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<PathBuf, ByTag>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<OsString, ByTag>> {
         lock(&self.map)
     }
+}
+
+/// What the map holds for `guide` in locale `tag`.
+fn cached(map: &FxHashMap<OsString, ByTag>, tag: &str, guide: &Guide) -> Option<Arc<GuideDerived>> {
+    let by_tag = map.get(guide.path.as_os_str())?;
+    by_tag
+        .iter()
+        .find(|(t, _)| t == tag)
+        .map(|(_, d)| d.clone())
 }
 
 /// What a locale's map holds for `tag`, when it was made with this fingerprint.

@@ -305,17 +305,16 @@ impl<'a> LocaleIndex<'a> {
                 }
             }
         };
-        let guides: Vec<GuideIndex> = locale
-            .guides
-            .par_iter()
-            .zip(names.stems.par_iter().cloned())
-            .map(|(g, stem)| {
-                let derived = match cache {
-                    Some(c) => c.get(&site.root, &locale.tag, g),
-                    None => Arc::new(GuideDerived::new(&site.root, g)),
-                };
-                GuideIndex::new(g, stem, derived)
-            })
+        let derived: Vec<Arc<GuideDerived>> = match cache {
+            Some(c) => c.get_all(&site.root, &locale.tag, &locale.guides),
+            None => (locale.guides.par_iter())
+                .map(|g| Arc::new(GuideDerived::new(&site.root, g)))
+                .collect(),
+        };
+        let guides: Vec<GuideIndex> = (locale.guides.iter())
+            .zip(names.stems.iter().cloned())
+            .zip(derived)
+            .map(|((g, stem), derived)| GuideIndex::new(g, stem, derived))
             .collect();
         let by_slug = guides
             .iter()

@@ -361,11 +361,7 @@ impl<'a> Renderer<'a> {
 /// `<locale>/errors.json` of a locale, from what the cache derived of each guide (`serve`
 /// updates it with the search index, after the pages).
 pub fn errors_json(site: &Site, locale: &crate::model::Locale, cache: &DerivedCache) -> OutputFile {
-    let derived: Vec<_> = locale
-        .guides
-        .iter()
-        .map(|g| cache.get(&site.root, &locale.tag, g))
-        .collect();
+    let derived = cache.get_all(&site.root, &locale.tag, &locale.guides);
     errors_json_file(
         &locale.tag,
         derived.iter().zip(&locale.guides).map(|(d, g)| d.json(g)),
