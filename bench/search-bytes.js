@@ -32,23 +32,7 @@ for (const f of fs.readdirSync(dir)) {
 const head0 = freshHead();
 for (const d of head0.docs || []) titles.push(d[2]);
 
-const queries = [];
-if (process.argv[3]) {
-  for (const line of fs.readFileSync(process.argv[3], 'utf8').split('\n')) {
-    if (line.startsWith('#') || !line.trim()) continue;
-    queries.push(line.split('\t')[2]);
-  }
-}
-let seed = 42;
-const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
-const words = [];
-for (const t of titles) for (const w of String(t || '').split(/\s+/)) if (w.length > 1) words.push(w);
-for (let i = 0; i < 300 && words.length; i++) {
-  const w = words[rand(words.length)];
-  if (i % 3 === 0) queries.push(w);
-  else if (i % 3 === 1) queries.push(`${w} ${words[rand(words.length)]}`);
-  else queries.push(Array.from(w).slice(0, Math.max(1, Math.ceil(Array.from(w).length / 2))).join(''));
-}
+const queries = require('./queries.js')(process.argv[3], titles);
 
 const loads = [];
 for (const q of queries) {

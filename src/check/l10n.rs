@@ -154,6 +154,8 @@ fn slug_findings<'s>(
             (None, None) => {}
         }
     }
+    // Kept per slug by `serve` (see `guide_findings`).
+    out.retain(|d| !super::is_off(&site.config, d.name));
     out
 }
 

@@ -280,8 +280,12 @@ pub fn raw_findings(site: &Site) -> Vec<Diagnostic> {
 }
 
 /// The offline findings of some guides (everything but the translation checks, which
-/// compare locales), by guide path. They depend on each guide and on the guides it
-/// links to.
+/// compare locales), by guide path, without the rules that are off. They depend on each
+/// guide and on the guides it links to.
+///
+/// `serve` keeps these per guide and gathers them again on every rebuild: findings of
+/// rules that are off (notes, mostly) were most of them, only to be dropped by
+/// [`apply_policy`].
 pub fn guide_findings(
     site: &Site,
     guides: &[(&str, &Guide)],
@@ -291,7 +295,11 @@ pub fn guide_findings(
     let paths = links::GuidePaths::new(site);
     guides
         .par_iter()
-        .map(|(tag, g)| (g.path.clone(), findings_with(site, &paths, tag, g)))
+        .map(|(tag, g)| {
+            let mut found = findings_with(site, &paths, tag, g);
+            found.retain(|d| !is_off(&site.config, d.name));
+            (g.path.clone(), found)
+        })
         .collect()
 }
 

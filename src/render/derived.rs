@@ -7,16 +7,14 @@
 //! theme, image or `site.yaml` change.
 
 use std::ffi::OsString;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::model::{Block, Guide};
 
-use super::index::{entry_title, CodeTable, GuideNames, Unique, UntranslatedTable};
+use super::index::{entry_title, CodeTable, Fingerprint, GuideNames, Unique, UntranslatedTable};
 use super::url::file_stem;
 
 pub struct GuideDerived {
@@ -75,25 +73,22 @@ impl GuideDerived {
             })
             .flatten()
             .collect();
-        let codes_hash = {
-            let mut h = Xxh3::new();
-            for (ei, e) in entries.iter().enumerate() {
-                for c in &e.codes {
-                    (ei, &c.normalized, &c.value, c.kind).hash(&mut h);
-                }
+        let mut codes = Fingerprint::default();
+        for (ei, e) in entries.iter().enumerate() {
+            for c in &e.codes {
+                codes.number(ei as u64);
+                codes.text(&c.normalized);
+                codes.text(&c.value);
+                codes.number(c.kind as u64);
             }
-            h.finish()
-        };
-        let ids_hash = {
-            let mut h = Xxh3::new();
-            ids.hash(&mut h);
-            h.finish()
-        };
+        }
+        let mut id_list = Fingerprint::default();
+        ids.iter().for_each(|id| id_list.text(id));
         GuideDerived {
             entry_stems,
             titles,
-            codes_hash,
-            ids_hash,
+            codes_hash: codes.finish(),
+            ids_hash: id_list.finish(),
             ids,
             by_id,
             sections,
@@ -118,17 +113,63 @@ pub struct DerivedCache {
     // session also forgets it by (hashing paths component by component was most of a
     // lookup).
     map: Mutex<FxHashMap<OsString, ByTag>>,
-    /// Each locale's code index, with the fingerprint of the codes it was made from.
-    codes: Mutex<FxHashMap<String, (u64, Arc<CodeTable>)>>,
-    /// Each locale's guide folder names, with the fingerprint of the slugs they came from.
-    names: Mutex<FxHashMap<String, (u64, Arc<GuideNames>)>>,
-    /// Every locale's "not translated yet" pages, with the fingerprint of every guide's
-    /// slug and entry ids they came from.
-    untranslated: Mutex<Option<(u64, Untranslated)>>,
+    /// Each locale's code index, made from the codes of its guides.
+    pub(super) codes: Kept<CodeTable>,
+    /// Each locale's guide folder names, made from its slugs.
+    pub(super) names: Kept<GuideNames>,
+    /// Every locale's "not translated yet" pages (one entry, key ""), made from every
+    /// guide's slug and entry ids.
+    pub(super) untranslated: Kept<Vec<Arc<UntranslatedTable>>>,
 }
 
-/// Each locale's "not translated yet" pages, in locale order.
-pub(super) type Untranslated = Arc<[Arc<UntranslatedTable>]>;
+/// What lists every guide of a locale, by locale tag, kept while a fingerprint of what it
+/// was made from is unchanged.
+pub(super) struct Kept<T>(Mutex<FxHashMap<String, (u64, Arc<T>)>>);
+
+impl<T> Default for Kept<T> {
+    fn default() -> Self {
+        Kept(Mutex::default())
+    }
+}
+
+impl<T> Kept<T> {
+    /// What is kept for `key` when it was made with `fingerprint`, else `make()`, kept;
+    /// and whether it was kept.
+    pub(super) fn get_or_make(
+        &self,
+        key: &str,
+        fingerprint: u64,
+        make: impl FnOnce() -> T,
+    ) -> (Arc<T>, bool) {
+        let found = lock(&self.0)
+            .get(key)
+            .filter(|(f, _)| *f == fingerprint)
+            .map(|(_, t)| t.clone());
+        if let Some(t) = found {
+            return (t, true);
+        }
+        let t = Arc::new(make());
+        lock(&self.0).insert(key.to_owned(), (fingerprint, t.clone()));
+        (t, false)
+    }
+
+    fn clear(&self) {
+        lock(&self.0).clear();
+    }
+}
+
+/// [`Kept::get_or_make`] when there is a cache, else `make()`.
+pub(super) fn kept_or_make<T>(
+    kept: Option<&Kept<T>>,
+    key: &str,
+    fingerprint: impl FnOnce() -> u64,
+    make: impl FnOnce() -> T,
+) -> (Arc<T>, bool) {
+    match kept {
+        Some(k) => k.get_or_make(key, fingerprint(), make),
+        None => (Arc::new(make()), false),
+    }
+}
 
 /// A poisoned lock still holds a consistent map: each update is one insert or clear.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -139,19 +180,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 type ByTag = Vec<(String, Arc<GuideDerived>)>;
 
 impl DerivedCache {
-    /// The cached entry of `guide`, derived now when there is none.
-    pub fn get(&self, site_root: &Path, tag: &str, guide: &Guide) -> Arc<GuideDerived> {
-        let found = cached(&self.lock(), tag, guide);
-        found.unwrap_or_else(|| self.derive(site_root, tag, guide))
-    }
-
-    /// [`DerivedCache::get`] for every guide of a locale, in order: the cached ones under
-    /// one lock, the others derived in parallel (a lock per guide made the threads wait
-    /// on each other).
+    /// The cached entry of every guide of a locale, in order, derived now when there is
+    /// none: the cached ones under one lock, the others in parallel (a lock per guide
+    /// made the threads wait on each other).
     pub fn get_all(&self, site_root: &Path, tag: &str, guides: &[Guide]) -> Vec<Arc<GuideDerived>> {
         use rayon::prelude::*;
         let found: Vec<Option<Arc<GuideDerived>>> = {
-            let map = self.lock();
+            let map = lock(&self.map);
             guides.iter().map(|g| cached(&map, tag, g)).collect()
         };
         found
@@ -164,7 +199,7 @@ impl DerivedCache {
     /// Derives `guide` (outside the lock) and keeps the result.
     fn derive(&self, site_root: &Path, tag: &str, guide: &Guide) -> Arc<GuideDerived> {
         let d = Arc::new(GuideDerived::new(site_root, guide));
-        let mut map = self.lock();
+        let mut map = lock(&self.map);
         let by_tag = map.entry(guide.path.as_os_str().to_owned()).or_default();
         by_tag.retain(|(t, _)| t != tag);
         by_tag.push((tag.to_owned(), d.clone()));
@@ -173,7 +208,7 @@ impl DerivedCache {
 
     /// Drops what was derived from the guide file `path` (in any locale).
     pub fn forget(&self, path: &Path) {
-        self.lock().remove(path.as_os_str());
+        lock(&self.map).remove(path.as_os_str());
     }
 
     pub fn clear(&self) {
@@ -185,43 +220,9 @@ impl DerivedCache {
     /// yet" pages): a rolled-back rebuild may have made them from guides that were put
     /// back, while the published code pages still follow the earlier ones.
     pub fn forget_listings(&self) {
-        lock(&self.codes).clear();
-        lock(&self.names).clear();
-        *lock(&self.untranslated) = None;
-    }
-
-    /// The code index of locale `tag`, when it was made from codes with this fingerprint.
-    pub(super) fn code_table(&self, tag: &str, fingerprint: u64) -> Option<Arc<CodeTable>> {
-        kept(&lock(&self.codes), tag, fingerprint)
-    }
-
-    pub(super) fn put_code_table(&self, tag: &str, fingerprint: u64, table: Arc<CodeTable>) {
-        lock(&self.codes).insert(tag.to_owned(), (fingerprint, table));
-    }
-
-    /// The guide folder names of locale `tag`, when made from slugs with this fingerprint.
-    pub(super) fn guide_names(&self, tag: &str, fingerprint: u64) -> Option<Arc<GuideNames>> {
-        kept(&lock(&self.names), tag, fingerprint)
-    }
-
-    pub(super) fn put_guide_names(&self, tag: &str, fingerprint: u64, names: Arc<GuideNames>) {
-        lock(&self.names).insert(tag.to_owned(), (fingerprint, names));
-    }
-
-    /// Every locale's "not translated yet" pages, when made with this fingerprint.
-    pub(super) fn untranslated(&self, fingerprint: u64) -> Option<Untranslated> {
-        lock(&self.untranslated)
-            .as_ref()
-            .filter(|(f, _)| *f == fingerprint)
-            .map(|(_, t)| t.clone())
-    }
-
-    pub(super) fn put_untranslated(&self, fingerprint: u64, t: Untranslated) {
-        *lock(&self.untranslated) = Some((fingerprint, t));
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<OsString, ByTag>> {
-        lock(&self.map)
+        self.codes.clear();
+        self.names.clear();
+        self.untranslated.clear();
     }
 }
 
@@ -232,11 +233,4 @@ fn cached(map: &FxHashMap<OsString, ByTag>, tag: &str, guide: &Guide) -> Option<
         .iter()
         .find(|(t, _)| t == tag)
         .map(|(_, d)| d.clone())
-}
-
-/// What a locale's map holds for `tag`, when it was made with this fingerprint.
-fn kept<T>(map: &FxHashMap<String, (u64, Arc<T>)>, tag: &str, fingerprint: u64) -> Option<Arc<T>> {
-    map.get(tag)
-        .filter(|(f, _)| *f == fingerprint)
-        .map(|(_, t)| t.clone())
 }

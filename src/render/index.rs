@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::model::{CodeKind, ErrorEntry, Guide, Locale, Section, Site};
 use crate::theme::{Theme, Ui};
 
-use super::derived::{DerivedCache, GuideDerived};
+use super::derived::{kept_or_make, DerivedCache, GuideDerived};
 use super::url::file_stem;
 
 pub struct SiteIndex<'a> {
@@ -211,20 +211,20 @@ fn untranslated_fingerprint(locales: &[LocaleIndex<'_>]) -> u64 {
 /// A hash of a sequence of numbers and texts, written into one buffer and hashed in one
 /// call (a streaming hasher fed thousands of small writes cost more than the buffer).
 #[derive(Default)]
-struct Fingerprint(Vec<u8>);
+pub(super) struct Fingerprint(Vec<u8>);
 
 impl Fingerprint {
-    fn number(&mut self, n: u64) {
+    pub(super) fn number(&mut self, n: u64) {
         self.0.extend_from_slice(&n.to_le_bytes());
     }
 
     /// Length first, so that no two sequences of texts write the same bytes.
-    fn text(&mut self, s: &str) {
+    pub(super) fn text(&mut self, s: &str) {
         self.number(s.len() as u64);
         self.0.extend_from_slice(s.as_bytes());
     }
 
-    fn finish(&self) -> u64 {
+    pub(super) fn finish(&self) -> u64 {
         xxhash_rust::xxh3::xxh3_64(&self.0)
     }
 }
@@ -247,19 +247,16 @@ impl<'a> SiteIndex<'a> {
         for locale in &site.locales {
             locales.push(LocaleIndex::new(site, locale, theme, cache)?);
         }
-        let fingerprint = untranslated_fingerprint(&locales);
-        let tables = match cache.and_then(|c| c.untranslated(fingerprint)) {
-            Some(t) => t,
-            None => {
-                let t: super::derived::Untranslated = (0..locales.len())
+        let (tables, _) = kept_or_make(
+            cache.map(|c| &c.untranslated),
+            "",
+            || untranslated_fingerprint(&locales),
+            || {
+                (0..locales.len())
                     .map(|li| Arc::new(UntranslatedTable::new(untranslated_pages(&locales, li))))
-                    .collect();
-                if let Some(c) = cache {
-                    c.put_untranslated(fingerprint, t.clone());
-                }
-                t
-            }
-        };
+                    .collect()
+            },
+        );
         for (l, t) in locales.iter_mut().zip(tables.iter()) {
             l.untranslated = t.clone();
         }
@@ -292,19 +289,12 @@ impl<'a> LocaleIndex<'a> {
             .get("language_name")
             .cloned()
             .unwrap_or_else(|| locale.tag.clone());
-        let names = {
-            let fingerprint = names_fingerprint(&locale.guides);
-            match cache.and_then(|c| c.guide_names(&locale.tag, fingerprint)) {
-                Some(n) => n,
-                None => {
-                    let n = Arc::new(GuideNames::new(&locale.guides));
-                    if let Some(c) = cache {
-                        c.put_guide_names(&locale.tag, fingerprint, n.clone());
-                    }
-                    n
-                }
-            }
-        };
+        let (names, _) = kept_or_make(
+            cache.map(|c| &c.names),
+            &locale.tag,
+            || names_fingerprint(&locale.guides),
+            || GuideNames::new(&locale.guides),
+        );
         let derived: Vec<Arc<GuideDerived>> = match cache {
             Some(c) => c.get_all(&site.root, &locale.tag, &locale.guides),
             None => (locale.guides.par_iter())
@@ -322,19 +312,12 @@ impl<'a> LocaleIndex<'a> {
             .map(|(i, g)| (g.guide.slug.as_str(), i))
             .collect();
 
-        let fingerprint = codes_fingerprint(&guides);
-        let cached = cache.and_then(|c| c.code_table(&locale.tag, fingerprint));
-        let codes_kept = cached.is_some();
-        let table = match cached {
-            Some(t) => t,
-            None => {
-                let t = Arc::new(CodeTable::new(&guides));
-                if let Some(c) = cache {
-                    c.put_code_table(&locale.tag, fingerprint, t.clone());
-                }
-                t
-            }
-        };
+        let (table, codes_kept) = kept_or_make(
+            cache.map(|c| &c.codes),
+            &locale.tag,
+            || codes_fingerprint(&guides),
+            || CodeTable::new(&guides),
+        );
         Ok(LocaleIndex {
             locale,
             tag: &locale.tag,

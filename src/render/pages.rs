@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::Block;
 
 use super::context::*;
-use super::index::{code_group, collapse, plain, shorten, LocaleIndex};
+use super::index::{code_group, collapse, plain, shorten, GuideIndex, LocaleIndex};
 use super::links::{escape_attr, img_srcs, rewrite_hrefs, rewrite_imgs, ImgRewrite, Rewrite};
 use super::url::{encode, href};
 use super::{Job, OutputFile, Renderer};
@@ -372,7 +372,7 @@ fn home(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     Ok(file(path, bytes))
 }
 
-fn guide_info(g: &super::index::GuideIndex<'_>, depth_from_guide_dir: usize) -> GuideInfo {
+fn guide_info(g: &GuideIndex<'_>, depth_from_guide_dir: usize) -> GuideInfo {
     GuideInfo {
         slug: g.guide.slug.clone(),
         title: g.guide.title.clone(),
@@ -406,7 +406,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
     for block in &g.guide.body {
         body.push(match block {
             Block::Html { html } => BlockView::Html {
-                html: localize(r, l, g.guide, html, false),
+                html: localize(r, l, g, html, false),
             },
             Block::ErrorTable(t) => {
                 let headers: Vec<HeaderView> = t
@@ -439,7 +439,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
                                 .iter()
                                 .enumerate()
                                 .map(|(i, c)| CellView {
-                                    html: localize(r, l, g.guide, c, false),
+                                    html: localize(r, l, g, c, false),
                                     label: headers
                                         .get(i)
                                         .map(|h| h.text.clone())
@@ -529,18 +529,18 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
     let entry = EntryView {
         id: &e.id,
         title: g.derived.titles[ei].clone(),
-        message_html: localize(r, l, g.guide, &e.message.html, true),
+        message_html: localize(r, l, g, &e.message.html, true),
         message_is_title: plain(&e.message.html) == g.derived.titles[ei],
-        operation_html: rich(&e.operation).map(|h| localize(r, l, g.guide, h, true)),
-        cause_html: rich(&e.cause).map(|h| localize(r, l, g.guide, h, true)),
-        resolution_html: localize(r, l, g.guide, &e.resolution.html, true),
+        operation_html: rich(&e.operation).map(|h| localize(r, l, g, h, true)),
+        cause_html: rich(&e.cause).map(|h| localize(r, l, g, h, true)),
+        resolution_html: localize(r, l, g, &e.resolution.html, true),
         steps: &e.steps,
         variants: e
             .variants
             .iter()
             .map(|v| VariantView {
-                message_html: localize(r, l, g.guide, &v.message.html, true),
-                resolution_html: localize(r, l, g.guide, &v.resolution.html, true),
+                message_html: localize(r, l, g, &v.message.html, true),
+                resolution_html: localize(r, l, g, &v.resolution.html, true),
             })
             .collect(),
         codes,
@@ -586,7 +586,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
                 &g.guide
                     .checklist
                     .iter()
-                    .map(|c| localize(r, l, g.guide, &c.html, true))
+                    .map(|c| localize(r, l, g, &c.html, true))
                     .collect::<Vec<_>>(),
             ),
         }),
@@ -856,21 +856,21 @@ fn rich(t: &Option<crate::model::RichText>) -> Option<&str> {
 fn localize<'h>(
     r: &Renderer<'_>,
     l: &LocaleIndex<'_>,
-    guide: &crate::model::Guide,
+    g: &GuideIndex<'_>,
     html: &'h str,
     on_entry_page: bool,
 ) -> Cow<'h, str> {
-    r.fragment(localize_links(r, l, guide, html, on_entry_page))
+    r.fragment(localize_links(r, l, g, html, on_entry_page))
 }
 
 fn localize_links<'h>(
     r: &Renderer<'_>,
     l: &LocaleIndex<'_>,
-    guide: &crate::model::Guide,
+    g: &GuideIndex<'_>,
     html: &'h str,
     on_entry_page: bool,
 ) -> Cow<'h, str> {
-    let html = local_images(r, l, guide, html);
+    let html = local_images(r, g, html);
     if !html.contains("href") {
         return html;
     }
@@ -919,18 +919,11 @@ fn localize_links<'h>(
 /// Images: files of `source/` are published beside the pages and linked relatively; an
 /// image from the network becomes a link to it (pages load nothing from outside the
 /// output folder); a missing file leaves its alt text.
-fn local_images<'h>(
-    r: &Renderer<'_>,
-    l: &LocaleIndex<'_>,
-    guide: &crate::model::Guide,
-    html: &'h str,
-) -> Cow<'h, str> {
-    let own = l
-        .guide_index(&guide.slug)
-        .map(|gi| &l.guides[gi].derived.images[..])
-        .unwrap_or_default();
+fn local_images<'h>(r: &Renderer<'_>, g: &GuideIndex<'_>, html: &'h str) -> Cow<'h, str> {
+    let guide = g.guide;
     // The guide's own images first: the site's are gathered only for a miss.
-    let published = |p: &String| own.iter().any(|(o, _)| o == p) || r.images().contains_key(p);
+    let published =
+        |p: &String| g.derived.images.iter().any(|(o, _)| o == p) || r.images().contains_key(p);
     rewrite_imgs(html, |src, alt| {
         let lower = src.to_ascii_lowercase();
         if lower.starts_with("data:") {

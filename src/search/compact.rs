@@ -367,21 +367,38 @@ struct ShardMap<'a> {
     docs: Vec<usize>,
 }
 
+/// No codes: what a sharded head holds (its codes are in the term shards).
+static NO_CODES: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+
+impl<'a> Script<'a> {
+    /// The index's metadata, without guides, codes, documents or terms.
+    fn meta(data: &'a IndexData) -> Self {
+        Script {
+            v: data.v,
+            locale: &data.locale,
+            stem: data.stem,
+            fields: &data.fields,
+            boost: &data.boost,
+            n: data.n,
+            guides: &[],
+            codes: &NO_CODES,
+            shards: None,
+            sections: Vec::new(),
+            docs: Vec::new(),
+            terms: String::new(),
+        }
+    }
+}
+
 fn whole(data: &IndexData) -> Script<'_> {
     let (sections, docs) = rows_out(&data.docs);
     Script {
-        v: data.v,
-        locale: &data.locale,
-        stem: data.stem,
-        fields: &data.fields,
-        boost: &data.boost,
-        n: data.n,
         guides: &data.guides,
         codes: &data.codes,
-        shards: None,
         sections,
         docs,
         terms: front_code(data.terms.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        ..Script::meta(data)
     }
 }
 
@@ -514,14 +531,6 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
     }
 
     let head = Script {
-        v: data.v,
-        locale: &data.locale,
-        stem: data.stem,
-        fields: &data.fields,
-        boost: &data.boost,
-        n: data.n,
-        guides: &[],
-        codes: &BTreeMap::new(),
         shards: Some(ShardMap {
             terms: firsts
                 .iter()
@@ -530,9 +539,7 @@ pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
                 .collect(),
             docs: doc_firsts,
         }),
-        sections: Vec::new(),
-        docs: Vec::new(),
-        terms: String::new(),
+        ..Script::meta(data)
     };
     files.insert(
         0,

@@ -314,9 +314,7 @@ impl Session {
         }
         clock.lap("load");
         let findings = all_findings(&site);
-        let mut l10n = crate::check::l10n::by_slug(&site);
-        l10n.values_mut().for_each(|d| keep_on(&site, d));
-        l10n.retain(|_, d| !d.is_empty());
+        let l10n = crate::check::l10n::by_slug(&site);
         let diagnostics = self.check(&site, &load_diags, &config_diags, &findings, &l10n)?;
         clock.lap("check");
         if self.opts.sanitize {
@@ -382,7 +380,7 @@ impl Session {
         l10n: &BTreeMap<String, Vec<Diagnostic>>,
     ) -> Result<Vec<Diagnostic>> {
         let mut found: Vec<Diagnostic> = config_diags.to_vec();
-        // Findings and translation findings hold only rules that are on (`keep_on`).
+        // Findings and translation findings come without the rules that are off.
         let on = |d: &&Diagnostic| !crate::check::is_off(&site.config, d.name);
         found.extend(load_diags.values().flatten().filter(on).cloned());
         found.extend(findings.values().flatten().cloned());
@@ -647,22 +645,14 @@ impl Session {
     }
 }
 
-/// Check findings of every guide, by path (only of rules that are on).
+/// Check findings of every guide, by path.
 fn all_findings(site: &Site) -> HashMap<PathBuf, Vec<Diagnostic>> {
     let pairs: Vec<(&str, &Guide)> = site
         .locales
         .iter()
         .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
         .collect();
-    let mut found = crate::check::guide_findings(site, &pairs);
-    found.values_mut().for_each(|d| keep_on(site, d));
-    found
-}
-
-/// Drops findings of rules that are off. Kept findings are gathered again on every
-/// rebuild, and the off ones (notes, mostly) were most of them.
-fn keep_on(site: &Site, found: &mut Vec<Diagnostic>) {
-    found.retain(|d| !crate::check::is_off(&site.config, d.name));
+    crate::check::guide_findings(site, &pairs)
 }
 
 /// Guides swapped into the good site, with what undoes the swap.
@@ -703,8 +693,7 @@ fn refresh_l10n(good: &mut Good, undo: &Undo) -> Vec<(String, Option<Vec<Diagnos
         .collect();
     let mut old = Vec::new();
     for slug in slugs {
-        let mut found = crate::check::l10n::check_slug(&good.site, slug);
-        keep_on(&good.site, &mut found);
+        let found = crate::check::l10n::check_slug(&good.site, slug);
         let prev = if found.is_empty() {
             good.l10n.remove(slug)
         } else {
@@ -750,8 +739,7 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
     todo.sort_by(|a, b| (a.0, &a.1.path).cmp(&(b.0, &b.1.path)));
     todo.dedup_by(|a, b| a.0 == b.0 && a.1.path == b.1.path);
     let changed: HashSet<&Path> = undo.changes.iter().map(|s| s.path.as_path()).collect();
-    let mut fresh = crate::check::guide_findings(site, &todo);
-    fresh.values_mut().for_each(|d| keep_on(site, d));
+    let fresh = crate::check::guide_findings(site, &todo);
     let mut old = Vec::new();
     // Guides that no longer parse or were deleted lose their findings.
     for p in &changed {
@@ -776,8 +764,12 @@ fn refresh_findings(good: &mut Good, undo: &Undo) -> Vec<(PathBuf, Vec<Diagnosti
 #[derive(Default)]
 struct LocalLinks(rustc_hash::FxHashMap<PathBuf, Linking>);
 
-/// A guide's locale, slug, and the URLs of its links that may lead to another guide.
-struct Linking(usize, String, String);
+/// A guide's place, and the URLs of its links that may lead to another guide.
+struct Linking {
+    locale: usize,
+    slug: String,
+    urls: String,
+}
 
 impl LocalLinks {
     fn new(site: &Site) -> Self {
@@ -796,7 +788,11 @@ impl LocalLinks {
             .filter(|u| !is_web_url(u))
             .collect();
         if !urls.is_empty() {
-            let linking = Linking(locale, g.slug.clone(), urls.join("\n"));
+            let linking = Linking {
+                locale,
+                slug: g.slug.clone(),
+                urls: urls.join("\n"),
+            };
             self.0.insert(g.path.clone(), linking);
         }
     }
@@ -816,8 +812,8 @@ impl LocalLinks {
         finders: &'s [memchr::memmem::Finder<'_>],
     ) -> impl Iterator<Item = (usize, &'s str, &'s Path)> + 's {
         (self.0.iter())
-            .filter(|(_, l)| finders.iter().any(|f| f.find(l.2.as_bytes()).is_some()))
-            .map(|(p, l)| (l.0, l.1.as_str(), p.as_path()))
+            .filter(|(_, l)| finders.iter().any(|f| f.find(l.urls.as_bytes()).is_some()))
+            .map(|(p, l)| (l.locale, l.slug.as_str(), p.as_path()))
     }
 }
 
