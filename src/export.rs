@@ -161,21 +161,26 @@ pub fn locale_json(l: &Locale) -> String {
 
 /// [`locale_json`] put together from each guide's JSON (`serde_json::to_string` of
 /// [`guide`]), so that guides can be serialized once and reused.
-pub fn locale_json_of<'g>(tag: &str, guides: impl Iterator<Item = &'g str>) -> String {
-    let guides: Vec<&str> = guides.collect();
+pub fn locale_json_of<S: AsRef<str>>(tag: &str, guides: &[S]) -> String {
     // Sized once: at thousands of guides this is tens of MB.
-    let mut out = String::with_capacity(guides.iter().map(|g| g.len() + 1).sum::<usize>() + 64);
+    let len = guides.iter().map(|g| g.as_ref().len() + 1).sum::<usize>() + 64;
+    let mut out = String::with_capacity(len);
     out.push_str("{\"locales\":[{\"tag\":");
     out.push_str(&serde_json::to_string(tag).unwrap_or_default());
     out.push_str(",\"guides\":[");
-    for (i, g) in guides.into_iter().enumerate() {
+    for (i, g) in guides.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(g);
+        out.push_str(g.as_ref());
     }
     out.push_str("]}]}");
     out
+}
+
+/// A guide's object in `errors.json`.
+pub fn guide_json(g: &Guide) -> String {
+    serde_json::to_string(&guide(g)).unwrap_or_default()
 }
 
 /// Pretty JSON of one locale (the same shape, for reading and snapshots).

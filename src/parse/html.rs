@@ -49,6 +49,13 @@ pub struct Balanced {
 /// `<li>`) is wrapped in an unmarked `<li class="eb-cont">` so the output stays valid.
 /// An `<ol>` opened directly inside an `<ol>` is taken for the `</ol>` the author meant.
 pub fn balance(html: &str) -> Balanced {
+    // Most cells hold no tag at all: nothing to balance, no regex to run.
+    if !html.contains('<') {
+        return Balanced {
+            html: html.to_owned(),
+            issues: Vec::new(),
+        };
+    }
     let mut out = String::with_capacity(html.len() + 16);
     let mut issues = Vec::new();
     // Open elements: name, offset, whether we opened it implicitly.

@@ -264,6 +264,18 @@ impl<'a> Renderer<'a> {
     /// guides show (beside their locale's pages) and each locale's search index
     /// (`<locale>/search-index.js`, sharded when large).
     pub fn assets(&self) -> Result<Vec<OutputFile>> {
+        let mut files = self.static_files()?;
+        files.extend(
+            (self.locales().par_iter())
+                .flat_map_iter(|l| search_files(l))
+                .collect::<Vec<_>>(),
+        );
+        Ok(files)
+    }
+
+    /// [`Self::assets`] without the search indexes: the theme's static files and the
+    /// guides' images.
+    pub fn static_files(&self) -> Result<Vec<OutputFile>> {
         let mut files: Vec<OutputFile> = self
             .theme
             .assets()
@@ -272,21 +284,6 @@ impl<'a> Renderer<'a> {
                 bytes: f.bytes.to_vec(),
             })
             .collect();
-        let search: Vec<OutputFile> = self
-            .index
-            .locales
-            .par_iter()
-            .flat_map_iter(|l| {
-                crate::search::build_locale_index(l.locale)
-                    .files()
-                    .into_iter()
-                    .map(|f| OutputFile {
-                        path: format!("{}/{}", l.tag, f.name),
-                        bytes: f.content.into_bytes(),
-                    })
-            })
-            .collect();
-        files.extend(search);
         for (path, source) in self.images() {
             let bytes = std::fs::read(source).map_err(|e| Error::io("read image", source, e))?;
             files.push(OutputFile {
@@ -295,6 +292,11 @@ impl<'a> Renderer<'a> {
             });
         }
         Ok(files)
+    }
+
+    /// The locales rendered, in order.
+    pub fn locales(&self) -> Vec<&'a crate::model::Locale> {
+        self.index.locales.iter().map(|l| l.locale).collect()
     }
 
     /// Every image the guides show, by output path → file under the site root.
@@ -329,8 +331,11 @@ impl<'a> Renderer<'a> {
         }
         let t = &self.templates;
         let tera = t.tera_min.as_ref().unwrap_or(&t.tera);
-        match tera.render(template, &ctx) {
-            Ok(page) => Ok(page.into_bytes()),
+        // Rendered straight into bytes: `Tera::render` would check the bytes are UTF-8
+        // again to make a String, which pages never need. Most pages are 4–8 KB.
+        let mut page = Vec::with_capacity(8 * 1024);
+        match tera.render_to(template, &ctx, &mut page) {
+            Ok(()) => Ok(page),
             // Report lines of the template as written, not of its minified form.
             Err(e) => Err(self.theme.template_error(
                 &t.tera.render(template, &ctx).err().unwrap_or(e),
@@ -358,18 +363,39 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// A locale's search index files (`<locale>/search-index.js`, sharded when large).
+pub fn search_files(locale: &crate::model::Locale) -> Vec<OutputFile> {
+    (crate::search::build_locale_index(locale)
+        .files()
+        .into_iter())
+    .map(|f| OutputFile {
+        path: format!("{}/{}", locale.tag, f.name),
+        bytes: f.content.into_bytes(),
+    })
+    .collect()
+}
+
+/// `<locale>/errors.json` of a locale, made from the model alone (a build makes it after
+/// the pages, once the renderer is gone, so it does not add to their memory).
+pub fn locale_errors_json(locale: &crate::model::Locale) -> OutputFile {
+    let parts: Vec<String> = (locale.guides.par_iter())
+        .map(crate::export::guide_json)
+        .collect();
+    errors_json_file(&locale.tag, &parts)
+}
+
 /// `<locale>/errors.json` of a locale, from what the cache derived of each guide (`serve`
 /// updates it with the search index, after the pages).
 pub fn errors_json(site: &Site, locale: &crate::model::Locale, cache: &DerivedCache) -> OutputFile {
     let derived = cache.get_all(&site.root, &locale.tag, &locale.guides);
-    errors_json_file(
-        &locale.tag,
-        derived.iter().zip(&locale.guides).map(|(d, g)| d.json(g)),
-    )
+    let parts: Vec<&str> = (derived.iter().zip(&locale.guides))
+        .map(|(d, g)| d.json(g))
+        .collect();
+    errors_json_file(&locale.tag, &parts)
 }
 
 /// `<tag>/errors.json` from the JSON of each guide, in order.
-fn errors_json_file<'g>(tag: &str, guides: impl Iterator<Item = &'g str>) -> OutputFile {
+fn errors_json_file<S: AsRef<str>>(tag: &str, guides: &[S]) -> OutputFile {
     let mut json = crate::export::locale_json_of(tag, guides);
     json.push('\n');
     OutputFile {

@@ -798,10 +798,10 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
 
 fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
     let l = loc(r, li)?;
-    Ok(super::errors_json_file(
-        l.tag,
-        l.guides.iter().map(|g| g.derived.json(g.guide)),
-    ))
+    let parts: Vec<_> = (l.guides.iter())
+        .map(|g| g.derived.json_once(g.guide))
+        .collect();
+    Ok(super::errors_json_file(l.tag, &parts))
 }
 
 fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {

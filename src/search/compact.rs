@@ -45,9 +45,6 @@ use super::{IndexFile, SearchDoc, FIELDS, INDEX_FILE};
 
 pub const FORMAT_VERSION: u32 = 2;
 
-/// `(document, count)` pairs of one term in one field.
-type Postings = Vec<(usize, u64)>;
-
 /// A guide as results show it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GuideInfo {
@@ -177,66 +174,108 @@ pub fn merge_until(
     parts: &[&IndexPart],
     cancel: &dyn Fn() -> bool,
 ) -> IndexData {
-    // Terms by first appearance (a hash map, sorted once at the end: a tree map compared
-    // strings for each of millions of postings).
-    let mut slots: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut postings: Vec<(&str, Vec<(usize, Postings)>)> = Vec::new();
-    let mut codes: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut rows = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
-    for (g, part) in parts.iter().enumerate() {
+    let mut merger = Merger::default();
+    for part in parts {
         if cancel() {
             break;
         }
-        let offset = rows.len();
-        rows.extend(part.rows.iter().map(|r| DocRow {
+        merger.add(part);
+    }
+    merger.finish(locale, guides)
+}
+
+/// One posting as merged: (field, weight class, document); 8 bytes, as there are
+/// millions of them.
+type Posting = (u8, u8, u32);
+
+/// A locale index put together part by part, in guide order, so that a build can drop
+/// each part once added (the parts of 2,000 guides held at once were most of a build's
+/// peak memory).
+#[derive(Default)]
+pub struct Merger {
+    /// Term → its slot in `postings`, by first appearance (a hash map, sorted once at
+    /// the end: a tree map compared strings for each of millions of postings).
+    slots: FxHashMap<Box<str>, u32>,
+    /// Postings of each term slot, documents ascending within a field.
+    postings: Vec<Vec<Posting>>,
+    codes: BTreeMap<String, Vec<usize>>,
+    rows: Vec<DocRow>,
+    guides: usize,
+}
+
+impl Merger {
+    /// Adds the next guide's part.
+    pub fn add(&mut self, part: &IndexPart) {
+        let g = self.guides;
+        self.guides += 1;
+        let offset = self.rows.len();
+        self.rows.extend(part.rows.iter().map(|r| DocRow {
             guide: g,
             ..r.clone()
         }));
         for (code, doc) in &part.codes {
-            codes.entry(code.clone()).or_default().push(offset + doc);
+            self.codes
+                .entry(code.clone())
+                .or_default()
+                .push(offset + doc);
         }
         for (term, field, doc, count) in &part.terms {
-            let at = *slots.entry(term.as_str()).or_insert_with(|| {
-                postings.push((term.as_str(), Vec::new()));
-                postings.len() - 1
-            });
-            let fields = &mut postings[at].1;
-            let f = usize::from(*field);
-            // Parts come in document order and their terms sorted by field, so each
-            // list stays sorted by document and the fields by index.
-            let slot = match fields.iter().position(|(x, _)| *x == f) {
-                Some(k) => k,
+            let at = match self.slots.get(term.as_str()) {
+                Some(&at) => at,
                 None => {
-                    let k = fields.partition_point(|(x, _)| *x < f);
-                    fields.insert(k, (f, Vec::new()));
-                    k
+                    let at = self.postings.len() as u32;
+                    self.slots.insert(term.as_str().into(), at);
+                    self.postings.push(Vec::new());
+                    at
                 }
             };
-            fields[slot].1.push((offset + doc, *count));
+            let length = (part.rows.get(*doc))
+                .and_then(|r| r.lengths.get(usize::from(*field)))
+                .copied()
+                .unwrap_or(0);
+            let class = weight_class(*count, length).min(MAX_CLASS) as u8;
+            // Parts come in document order and their terms sorted by field, so within
+            // a field each list stays sorted by document.
+            self.postings[at as usize].push((*field, class, (offset + doc) as u32));
         }
     }
-    postings.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let length = |doc: usize, f: usize| {
-        rows.get(doc)
-            .and_then(|r: &DocRow| r.lengths.get(f))
-            .copied()
-            .unwrap_or(0)
-    };
-    let terms = postings
-        .into_iter()
-        .map(|(term, fields)| (term.to_owned(), encode_postings(&fields, &length)))
-        .collect();
-    IndexData {
-        v: FORMAT_VERSION,
-        locale: locale.to_string(),
-        stem: super::lang::stems(locale),
-        fields: FIELDS.iter().map(|(f, _)| f.to_string()).collect(),
-        boost: FIELDS.iter().map(|(_, b)| *b).collect(),
-        n: rows.len(),
-        guides,
-        codes,
-        docs: rows,
-        terms,
+
+    /// The index of the parts added, their postings encoded across threads.
+    pub fn finish(self, locale: &str, guides: Vec<GuideInfo>) -> IndexData {
+        use rayon::prelude::*;
+        let Merger {
+            slots,
+            mut postings,
+            codes,
+            rows,
+            ..
+        } = self;
+        let mut lists: Vec<(Box<str>, Vec<Posting>)> = slots
+            .into_iter()
+            .map(|(term, at)| (term, std::mem::take(&mut postings[at as usize])))
+            .collect();
+        drop(postings);
+        let terms: Vec<(String, String)> = lists
+            .par_iter_mut()
+            .map(|(term, list)| {
+                // Stable: documents stay ascending within each field.
+                list.sort_by_key(|p| p.0);
+                (term.to_string(), encode_postings(list))
+            })
+            .collect();
+        drop(lists);
+        IndexData {
+            v: FORMAT_VERSION,
+            locale: locale.to_string(),
+            stem: super::lang::stems(locale),
+            fields: FIELDS.iter().map(|(f, _)| f.to_string()).collect(),
+            boost: FIELDS.iter().map(|(_, b)| *b).collect(),
+            n: rows.len(),
+            guides,
+            codes,
+            docs: rows,
+            terms: terms.into_iter().collect(),
+        }
     }
 }
 
@@ -288,20 +327,22 @@ fn group_header(class: u64, field: usize) -> char {
     char::from_u32(0x100 + key as u32).unwrap_or('\u{100}')
 }
 
-/// A term's postings: per field (ascending), groups of documents by weight class
-/// (ascending), each a [`group_header`] then the documents, delta-coded [`varint`]s.
-fn encode_postings(fields: &[(usize, Postings)], length: &dyn Fn(usize, usize) -> usize) -> String {
+/// A term's postings, `(field, class, document)` sorted by field then document: per
+/// field, groups of documents by weight class (ascending), each a [`group_header`] then
+/// the documents, delta-coded [`varint`]s.
+fn encode_postings(list: &[Posting]) -> String {
     let mut out = String::new();
     let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
-    for (f, list) in fields {
-        for &(doc, count) in list {
+    for same_field in list.chunk_by(|a, b| a.0 == b.0) {
+        let f = usize::from(same_field[0].0);
+        for &(_, class, doc) in same_field {
             groups
-                .entry(weight_class(count, length(doc, *f)))
+                .entry(u64::from(class))
                 .or_default()
-                .push(doc);
+                .push(doc as usize);
         }
         for (class, docs) in std::mem::take(&mut groups) {
-            out.push(group_header(class, *f));
+            out.push(group_header(class, f));
             let mut prev = 0;
             for doc in docs {
                 varint((doc - prev) as u64, &mut out);
@@ -431,12 +472,17 @@ fn js_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// shown, so shards are small: terms about `threshold / 32` bytes, documents
 /// `threshold / 64`.
 pub fn files(data: &IndexData, threshold: usize) -> Vec<IndexFile> {
-    let whole_script = script(data);
-    if whole_script.len() <= threshold {
-        return vec![IndexFile {
-            name: INDEX_FILE.into(),
-            content: whole_script,
-        }];
+    // The postings alone (each term adds at least a digit, a space and a `|`) tell a
+    // large index without writing it whole (tens of MB at thousands of guides).
+    let postings: usize = data.terms.values().map(|p| p.len() + 3).sum();
+    if postings <= threshold {
+        let whole_script = script(data);
+        if whole_script.len() <= threshold {
+            return vec![IndexFile {
+                name: INDEX_FILE.into(),
+                content: whole_script,
+            }];
+        }
     }
     let term_target = (threshold / 32).max(1);
     let doc_target = (threshold / 64).max(1);
@@ -572,7 +618,7 @@ mod tests {
             index.add_doc(&i.to_string(), d.fields.iter());
         }
         let json: Value = serde_json::from_str(&index.to_json()).expect("json");
-        fn walk(node: &Value, term: &mut String, out: &mut BTreeMap<String, Postings>) {
+        fn walk(node: &Value, term: &mut String, out: &mut BTreeMap<String, Vec<(usize, u64)>>) {
             let Some(obj) = node.as_object() else { return };
             for (key, child) in obj {
                 match key.as_str() {
@@ -596,7 +642,8 @@ mod tests {
                 }
             }
         }
-        let mut postings: BTreeMap<String, Vec<(usize, Postings)>> = BTreeMap::new();
+        // (field, document, count) per term.
+        let mut postings: BTreeMap<String, Vec<(u8, u32, u64)>> = BTreeMap::new();
         for (f, name) in names.iter().enumerate() {
             let mut per_term = BTreeMap::new();
             walk(
@@ -606,7 +653,8 @@ mod tests {
             );
             for (term, mut list) in per_term {
                 list.sort_unstable();
-                postings.entry(term).or_default().push((f, list));
+                let term = postings.entry(term).or_default();
+                term.extend(list.into_iter().map(|(d, c)| (f as u8, d as u32, c)));
             }
         }
         let info = &json["documentStore"]["docInfo"];
@@ -618,10 +666,18 @@ mod tests {
                     .collect()
             })
             .collect();
-        let length = |doc: usize, f: usize| lengths[doc][f];
+        let class = |f: u8, doc: u32, count: u64| {
+            let length = lengths[doc as usize][usize::from(f)];
+            weight_class(count, length).min(MAX_CLASS) as u8
+        };
         let terms = postings
             .into_iter()
-            .map(|(t, fields)| (t, encode_postings(&fields, &length)))
+            .map(|(t, list)| {
+                let list: Vec<Posting> = (list.into_iter())
+                    .map(|(f, doc, count)| (f, class(f, doc, count), doc))
+                    .collect();
+                (t, encode_postings(&list))
+            })
             .collect();
         (terms, lengths)
     }
@@ -667,15 +723,13 @@ mod tests {
     fn postings_are_grouped_by_weight_class_and_delta_coded() {
         // Field m (1): docs 3 and 13, lengths 1 and 4: classes 0 and 15. Field r (5):
         // doc 3 twice in 2 tokens (class 0), doc 15 once in 1 (class 0).
-        let lengths = |doc: usize, f: usize| match (doc, f) {
-            (13, _) => 4,
-            (3, 5) => 2,
-            _ => 1,
-        };
-        let p = encode_postings(
-            &[(1, vec![(3, 1), (13, 1)]), (5, vec![(3, 2), (15, 1)])],
-            &lengths,
-        );
+        let class = |count: u64, length: usize| weight_class(count, length) as u8;
+        let p = encode_postings(&[
+            (1, class(1, 1), 3),
+            (1, class(1, 4), 13),
+            (5, class(2, 2), 3),
+            (5, class(1, 1), 15),
+        ]);
         // A header U+0100 + class·6 + field (1, 91, 5), then deltas (`&` = 3, `0` = 13,
         // `/` = 12).
         assert_eq!(p, "\u{101}&\u{15b}0\u{105}&/");

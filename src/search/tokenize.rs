@@ -76,7 +76,12 @@ fn class(c: char) -> Class {
 
 /// Raw tokens of a text, before the pipeline (stop words, stemming).
 pub fn tokenize(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.nfkc().collect();
+    // Most text is NFKC already (ASCII, Hangul syllables): the quick check spares
+    // decomposing and recomposing it.
+    let chars: Vec<char> = match unicode_normalization::is_nfkc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.chars().collect(),
+        _ => text.nfkc().collect(),
+    };
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -110,6 +115,13 @@ pub fn tokenize(text: &str) -> Vec<String> {
 }
 
 fn lower(chars: &[char]) -> String {
+    // Scripts without case (Hangul, Han, Kana) and ASCII need no case tables.
+    let caseless = |c: char| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}');
+    if chars.iter().all(|&c| c.is_ascii() || caseless(c)) {
+        return (chars.iter().take(MAX_TOKEN))
+            .map(char::to_ascii_lowercase)
+            .collect();
+    }
     let lower = chars.iter().collect::<String>().to_lowercase();
     match lower.char_indices().nth(MAX_TOKEN) {
         Some((cut, _)) => lower[..cut].to_string(),
@@ -205,6 +217,35 @@ mod tests {
         assert_eq!(toks("모음에"), ["모음에", "모음", "음에"]);
         assert_eq!(toks("모음"), ["모음"]);
         assert_eq!(toks("PIN을"), ["pin", "을"]);
+    }
+
+    /// The shortcuts (text already NFKC, caseless scripts) give what the full
+    /// normalization and `to_lowercase` give.
+    #[test]
+    fn shortcuts_equal_the_full_path() {
+        let texts = [
+            "Vault CREDENTIALS 자격 증명 모음 ÉCHEC",
+            "ΣΊΣΥΦΟΣ İstanbul ǅemal",
+            "ｶﾀｶﾅ カタカナ 日本語 ＡＢＣ",
+            &"가".repeat(80),
+            &"A".repeat(80),
+        ];
+        for text in texts {
+            let full: Vec<char> = text.nfkc().collect();
+            let chars: Vec<char> = text.chars().collect();
+            if unicode_normalization::is_nfkc_quick(text.chars())
+                == unicode_normalization::IsNormalized::Yes
+            {
+                assert_eq!(chars, full, "{text}");
+            }
+            let slow = |w: &[char]| {
+                let l = w.iter().collect::<String>().to_lowercase();
+                l.chars().take(MAX_TOKEN).collect::<String>()
+            };
+            for word in full.split(|c| c.is_whitespace()) {
+                assert_eq!(lower(word), slow(word), "{text}");
+            }
+        }
     }
 
     #[test]
