@@ -72,19 +72,24 @@ pub fn balance(html: &str) -> Balanced {
         stack.push(("li".into(), at, true));
     };
 
-    for m in TAG.captures_iter(html) {
-        let (Some(all), Some(name)) = (m.get(0), m.get(2)) else {
-            continue;
-        };
+    // Matches only, read by hand: capture groups made the regex engine backtrack for
+    // every tag of every cell.
+    for all in TAG.find_iter(html) {
+        let tag = all.as_str();
+        let closing = tag.starts_with("</");
+        let name_start = if closing { 2 } else { 1 };
+        let name_len = tag[name_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(tag.len() - name_start);
+        // The attributes match lazily, so a `/` right before `>` always ends the tag.
+        let self_closing = tag.ends_with("/>");
         let text = &html[last..all.start()];
         if !text.trim().is_empty() && in_bare_list(&stack) {
             open_cont(&mut out, &mut stack, all.start());
         }
         out.push_str(text);
         last = all.end();
-        let name = name.as_str().to_ascii_lowercase();
-        let closing = m.get(1).is_some_and(|c| !c.as_str().is_empty());
-        let self_closing = m.get(4).is_some_and(|c| !c.as_str().is_empty());
+        let name = tag[name_start..name_start + name_len].to_ascii_lowercase();
 
         if VOID.contains(&name.as_str()) {
             if in_bare_list(&stack) {

@@ -33,8 +33,6 @@
 
 use std::collections::BTreeMap;
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 
 use elasticlunr::Language as _;
@@ -122,8 +120,12 @@ pub struct IndexPart {
     rows: Vec<DocRow>,
     /// (normalized code, document)
     codes: Vec<(String, usize)>,
-    /// (term, field, document, count), sorted.
-    terms: Vec<(String, u8, usize, u64)>,
+    /// The guide's distinct terms, by first appearance.
+    words: Vec<String>,
+    /// (index in `words`, field, weight class, document), in document order: each
+    /// term's postings come by document, so that sorted by field (stably) they stay
+    /// sorted by document within each field.
+    postings: Vec<(u32, u8, u8, u32)>,
 }
 
 /// Analyzes the documents of one guide.
@@ -131,17 +133,25 @@ pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
     let lang = ErrbookLanguage::for_locale(locale);
     let pipeline = lang.make_pipeline();
     let mut part = IndexPart::default();
-    let mut counts: HashMap<String, u64> = HashMap::new();
+    // Terms are numbered as they come, so counting and sorting compare numbers, not
+    // strings.
+    let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut counts: FxHashMap<u32, u64> = FxHashMap::default();
     for (i, d) in docs.iter().enumerate() {
         let mut lengths = Vec::with_capacity(FIELDS.len());
         for (f, text) in d.fields.iter().enumerate() {
             let tokens = pipeline.run(lang.tokenize(text));
-            lengths.push(tokens.len());
+            let length = tokens.len();
+            lengths.push(length);
             for t in tokens {
-                *counts.entry(t).or_insert(0) += 1;
+                let next = ids.len() as u32;
+                let id = *ids.entry(t).or_insert(next);
+                *counts.entry(id).or_insert(0) += 1;
             }
-            part.terms
-                .extend(counts.drain().map(|(t, c)| (t, f as u8, i, c)));
+            part.postings.extend(counts.drain().map(|(id, count)| {
+                let class = weight_class(count, length).min(MAX_CLASS) as u8;
+                (id, f as u8, class, i as u32)
+            }));
         }
         for c in &d.codes {
             if !part.codes.iter().any(|(code, doc)| code == c && *doc == i) {
@@ -157,7 +167,10 @@ pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
             lengths,
         });
     }
-    part.terms.sort_unstable();
+    part.words = vec![String::new(); ids.len()];
+    for (word, id) in ids {
+        part.words[id as usize] = word;
+    }
     part
 }
 
@@ -219,24 +232,22 @@ impl Merger {
                 .or_default()
                 .push(offset + doc);
         }
-        for (term, field, doc, count) in &part.terms {
-            let at = match self.slots.get(term.as_str()) {
+        // Each of the guide's terms is looked up once, not once per posting.
+        let slots: Vec<u32> = (part.words.iter())
+            .map(|word| match self.slots.get(word.as_str()) {
                 Some(&at) => at,
                 None => {
                     let at = self.postings.len() as u32;
-                    self.slots.insert(term.as_str().into(), at);
+                    self.slots.insert(word.as_str().into(), at);
                     self.postings.push(Vec::new());
                     at
                 }
-            };
-            let length = (part.rows.get(*doc))
-                .and_then(|r| r.lengths.get(usize::from(*field)))
-                .copied()
-                .unwrap_or(0);
-            let class = weight_class(*count, length).min(MAX_CLASS) as u8;
-            // Parts come in document order and their terms sorted by field, so within
-            // a field each list stays sorted by document.
-            self.postings[at as usize].push((*field, class, (offset + doc) as u32));
+            })
+            .collect();
+        for &(word, field, class, doc) in &part.postings {
+            let at = slots[word as usize] as usize;
+            // Parts come in document order, and so do their postings.
+            self.postings[at].push((field, class, offset as u32 + doc));
         }
     }
 
