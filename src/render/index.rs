@@ -106,7 +106,7 @@ pub struct GuideIndex<'a> {
     pub guide: &'a Guide,
     /// Folder name of the guide's pages.
     pub stem: String,
-    /// [`Guide::entries`], made when first asked for (as `sections`).
+    /// [`Guide::entries`], made from `sections` when first asked for.
     entries: std::sync::OnceLock<Vec<&'a ErrorEntry>>,
     /// Entry file stems and titles (parallel to `entries`), images, `errors.json` part.
     pub derived: Arc<GuideDerived>,
@@ -426,7 +426,17 @@ impl<'a> GuideIndex<'a> {
 
     /// The guide's entries, in document order.
     pub fn entries(&self) -> &[&'a ErrorEntry] {
-        self.entries.get_or_init(|| self.guide.entries())
+        self.entries.get_or_init(|| {
+            (self.sections().iter())
+                .flat_map(|s| s.entries.iter())
+                .collect()
+        })
+    }
+
+    /// [`Guide::sections_flat`], walked once.
+    fn sections(&self) -> &[&'a Section] {
+        let guide = self.guide;
+        self.sections.get_or_init(|| guide.sections_flat())
     }
 
     /// How many entries the guide has, without listing them.
@@ -442,11 +452,7 @@ impl<'a> GuideIndex<'a> {
     /// The section with this anchor (the last, when several share it).
     pub fn section(&self, anchor: &str) -> Option<&'a Section> {
         let i = *self.derived.sections.get(anchor)?;
-        let guide = self.guide;
-        self.sections
-            .get_or_init(|| guide.sections_flat())
-            .get(i)
-            .copied()
+        self.sections().get(i).copied()
     }
 
     /// Whether some table row carries this entry id as its `id`.

@@ -783,9 +783,10 @@ impl LocalLinks {
     }
 
     fn add(&mut self, locale: usize, g: &Guide) {
+        // A web link is one that no guide's edit can break or mend.
         let urls: Vec<&str> = (g.links.iter())
             .map(|l| l.url.as_str())
-            .filter(|u| !is_web_url(u))
+            .filter(|u| crate::check::links::classify(u) != crate::check::links::Target::External)
             .collect();
         if !urls.is_empty() {
             let linking = Linking {
@@ -815,13 +816,6 @@ impl LocalLinks {
             .filter(|(_, l)| finders.iter().any(|f| f.find(l.urls.as_bytes()).is_some()))
             .map(|(p, l)| (l.locale, l.slug.as_str(), p.as_path()))
     }
-}
-
-/// `http(s)://…` or `//…`: a link that no guide's edit can break or mend.
-fn is_web_url(url: &str) -> bool {
-    let u = url.trim_start().as_bytes();
-    let starts = |p: &[u8]| u.len() >= p.len() && u[..p.len()].eq_ignore_ascii_case(p);
-    starts(b"https://") || starts(b"http://") || starts(b"//")
 }
 
 /// Puts back the findings [`refresh_findings`] replaced.
@@ -1245,12 +1239,26 @@ mod tests {
     }
 
     fn guide_plan() -> Plan {
+        plan_for("ko-KR", GUIDE)
+    }
+
+    /// A plan for the guide file `rel` (`/`-separated) of `locale`.
+    fn plan_for(locale: &str, rel: &str) -> Plan {
         let mut plan = Plan::default();
         plan.add(super::super::Change::Guide {
-            locale: "ko-KR".into(),
-            path: GUIDE.split('/').collect(),
+            locale: locale.into(),
+            path: rel.split('/').collect(),
         });
         plan
+    }
+
+    /// Writes a copy of the reference guide as `rel`, its title prefixed; returns the
+    /// reference guide's text.
+    fn copy_reference_guide(root: &Path, rel: &str, title_prefix: &str) -> String {
+        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
+        let copy = text.replacen("title: ", &format!("title: {title_prefix}"), 1);
+        std::fs::write(root.join(rel), copy).expect("write");
+        text
     }
 
     fn opts() -> SessionOptions {
@@ -1442,18 +1450,9 @@ mod tests {
         let root = dir.path();
         let mut s = Session::new(root, opts());
         s.rebuild(&Plan::full()).expect("io").expect("first build");
-        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
         let new_rel = "source/ko-KR/second-guide.md";
-        std::fs::write(
-            root.join(new_rel),
-            text.replacen("title: ", "title: 두 번째 ", 1),
-        )
-        .expect("write");
-        let mut plan = Plan::default();
-        plan.add(super::super::Change::Guide {
-            locale: "ko-KR".into(),
-            path: new_rel.split('/').collect(),
-        });
+        copy_reference_guide(root, new_rel, "두 번째 ");
+        let plan = plan_for("ko-KR", new_rel);
         s.rebuild(&plan).expect("io").expect("added");
         assert!(s
             .files()
@@ -1474,13 +1473,7 @@ mod tests {
     fn a_code_page_follows_a_guide_that_drops_the_code() {
         let dir = site();
         let root = dir.path();
-        let text = std::fs::read_to_string(root.join(GUIDE)).expect("read");
-        let second = "source/ko-KR/second-guide.md";
-        std::fs::write(
-            root.join(second),
-            text.replacen("title: ", "title: 둘째 ", 1),
-        )
-        .expect("write");
+        let text = copy_reference_guide(root, "source/ko-KR/second-guide.md", "둘째 ");
         let mut s = Session::new(root, opts());
         s.rebuild(&Plan::full()).expect("io").expect("first build");
         let page = "ko-KR/codes/0x29834.html";
@@ -1538,10 +1531,7 @@ mod tests {
         s.rebuild(&guide_plan()).expect("io").expect("restored");
 
         let mut plan = guide_plan();
-        plan.add(super::super::Change::Guide {
-            locale: "ko-KR".into(),
-            path: linker.split('/').collect(),
-        });
+        plan.merge(&plan_for("ko-KR", linker));
         std::fs::write(root.join(linker), linker_text.replace(link, "복제본")).expect("write");
         s.rebuild(&plan).expect("io").expect("link removed");
         std::fs::write(root.join(GUIDE), &renamed).expect("write");
@@ -1567,11 +1557,7 @@ mod tests {
         );
         assert_ne!(added, text);
         std::fs::write(root.join(rel), &added).expect("write");
-        let mut plan = Plan::default();
-        plan.add(super::super::Change::Guide {
-            locale: "en-US".into(),
-            path: rel.split('/').collect(),
-        });
+        let plan = plan_for("en-US", rel);
         let r = s.rebuild(&plan).expect("io").expect("added");
         assert!(
             r.changed
