@@ -169,9 +169,7 @@ fn render_all(
             minify: opts.minify,
         },
     )?;
-    let mut jobs = renderer.jobs();
-    // Made after the pages, from the model (see below).
-    jobs.retain(|j| !matches!(j, crate::render::Job::ErrorsJson { .. }));
+    let jobs = renderer.jobs();
     let progress = Progress::new(
         jobs.len() as u64,
         !opts.quiet && std::io::stderr().is_terminal(),
@@ -193,6 +191,7 @@ fn render_all(
     progress.finish();
     pages?;
     clock.lap("render");
+    // Not `assets()`: errors.json and the search indexes are made below, from the model.
     renderer.static_files()?.into_par_iter().try_for_each(put)?;
     let stats = renderer.stats(&jobs, 0, 0);
     let locales = renderer.locales();

@@ -102,16 +102,6 @@ impl GuideDerived {
     pub fn json(&self, guide: &Guide) -> &str {
         self.json.get_or_init(|| crate::export::guide_json(guide))
     }
-
-    /// The guide's `errors.json` object if [`Self::json`] made it already (`serve`
-    /// keeps it between rebuilds), else made now and not kept: a build would otherwise
-    /// hold every guide's JSON to the end (190 MB at 2,000 guides per locale).
-    pub fn json_once(&self, guide: &Guide) -> std::borrow::Cow<'_, str> {
-        match self.json.get() {
-            Some(json) => std::borrow::Cow::Borrowed(json),
-            None => std::borrow::Cow::Owned(crate::export::guide_json(guide)),
-        }
-    }
 }
 
 /// [`GuideDerived`] by guide file and locale, kept between rebuilds.

@@ -101,9 +101,6 @@ pub enum Job {
         locale: usize,
         code: usize,
     },
-    ErrorsJson {
-        locale: usize,
-    },
     /// The locale's search page (`search.html`); its index comes with [`Renderer::assets`].
     Search {
         locale: usize,
@@ -214,7 +211,6 @@ impl<'a> Renderer<'a> {
         for (li, loc) in self.index.locales.iter().enumerate() {
             jobs.push(Job::Home { locale: li });
             jobs.push(Job::Codes { locale: li });
-            jobs.push(Job::ErrorsJson { locale: li });
             jobs.push(Job::Search { locale: li });
             for (gi, g) in loc.guides.iter().enumerate() {
                 if !keep(li, gi) {
@@ -261,10 +257,11 @@ impl<'a> Renderer<'a> {
     }
 
     /// Files that are not pages: the theme's static files under `assets/`, the images the
-    /// guides show (beside their locale's pages) and each locale's search index
-    /// (`<locale>/search-index.js`, sharded when large).
+    /// guides show (beside their locale's pages), and each locale's `errors.json` and
+    /// search index (`<locale>/search-index.js`, sharded when large).
     pub fn assets(&self) -> Result<Vec<OutputFile>> {
         let mut files = self.static_files()?;
+        files.extend((0..self.index.locales.len()).map(|li| self.errors_json(li)));
         files.extend(
             (self.locales().par_iter())
                 .flat_map_iter(|l| search_files(l))
@@ -273,8 +270,8 @@ impl<'a> Renderer<'a> {
         Ok(files)
     }
 
-    /// [`Self::assets`] without the search indexes: the theme's static files and the
-    /// guides' images.
+    /// [`Self::assets`] without `errors.json` and the search indexes: the theme's static
+    /// files and the guides' images.
     pub fn static_files(&self) -> Result<Vec<OutputFile>> {
         let mut files: Vec<OutputFile> = self
             .theme
@@ -292,6 +289,14 @@ impl<'a> Renderer<'a> {
             });
         }
         Ok(files)
+    }
+
+    /// `<locale>/errors.json` of locale `li`, from the JSON each guide's derived part
+    /// keeps (`serve` reuses it for the guides that did not change).
+    pub fn errors_json(&self, li: usize) -> OutputFile {
+        let l = &self.index.locales[li];
+        let parts: Vec<&str> = (l.guides.iter()).map(|g| g.derived.json(g.guide)).collect();
+        errors_json_file(l.tag, &parts)
     }
 
     /// The locales rendered, in order.

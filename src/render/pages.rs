@@ -39,7 +39,6 @@ pub(super) fn render(r: &Renderer<'_>, job: Job) -> Result<OutputFile> {
         } => entry_page(r, locale, guide, entry),
         Job::Codes { locale } => codes_page(r, locale),
         Job::Code { locale, code } => code_page(r, locale, code),
-        Job::ErrorsJson { locale } => errors_json(r, locale),
         Job::Search { locale } => search_page(r, locale),
         Job::Untranslated { locale, page } => untranslated_page(r, locale, page),
     }
@@ -794,14 +793,6 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
     };
     let bytes = r.render_template("untranslated.html", &ctx)?;
     Ok(file(path, bytes))
-}
-
-fn errors_json(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
-    let l = loc(r, li)?;
-    let parts: Vec<_> = (l.guides.iter())
-        .map(|g| g.derived.json_once(g.guide))
-        .collect();
-    Ok(super::errors_json_file(l.tag, &parts))
 }
 
 fn sitemap(r: &Renderer<'_>) -> Result<OutputFile> {

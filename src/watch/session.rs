@@ -1015,8 +1015,6 @@ fn render_guides(
         .into_iter()
         .filter(|job| match *job {
             Job::Root | Job::NotFound | Job::Sitemap => true,
-            // `errors.json`, like the search index, may wait for a quiet moment.
-            Job::ErrorsJson { locale } => !defer_search && changed_locales.contains(&locale),
             // The locale's listings wait like its search index: at 2,000 guides the home
             // and the code index (every code) took most of an edit's rebuild.
             Job::Home { locale } | Job::Codes { locale } => {
@@ -1059,6 +1057,8 @@ fn render_guides(
             .flat_map_iter(|(_, l)| search_files(search_parts, l.locale))
             .collect();
         files.extend(search);
+        // `errors.json`, like the search index, may wait for a quiet moment.
+        files.extend(changed_locales.iter().map(|&li| renderer.errors_json(li)));
         Vec::new()
     };
     clock.lap("search");
