@@ -165,17 +165,27 @@ pub fn locale_json_of<S: AsRef<str>>(tag: &str, guides: &[S]) -> String {
     // Sized once: at thousands of guides this is tens of MB.
     let len = guides.iter().map(|g| g.as_ref().len() + 1).sum::<usize>() + 64;
     let mut out = String::with_capacity(len);
-    out.push_str("{\"locales\":[{\"tag\":");
-    out.push_str(&serde_json::to_string(tag).unwrap_or_default());
-    out.push_str(",\"guides\":[");
-    for (i, g) in guides.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(g.as_ref());
-    }
-    out.push_str("]}]}");
+    locale_json_pieces(tag, guides.iter(), &mut |piece| out.push_str(piece));
     out
+}
+
+/// [`locale_json_of`] handed to `sink` piece by piece, the guides' JSON as `guides`
+/// yields it: a large locale's file need not be held whole.
+pub fn locale_json_pieces<S: AsRef<str>>(
+    tag: &str,
+    guides: impl Iterator<Item = S>,
+    sink: &mut dyn FnMut(&str),
+) {
+    sink("{\"locales\":[{\"tag\":");
+    sink(&serde_json::to_string(tag).unwrap_or_default());
+    sink(",\"guides\":[");
+    for (i, g) in guides.enumerate() {
+        if i > 0 {
+            sink(",");
+        }
+        sink(g.as_ref());
+    }
+    sink("]}]}");
 }
 
 /// A guide's object in `errors.json`.

@@ -8,6 +8,7 @@
 //! leaves the earlier site or the new one, never a mix; its leftovers are removed by the
 //! next build, which also puts the old site back if a kill fell between the two renames.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -159,6 +160,9 @@ pub fn publish_with(
 fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
+
+/// A file made piece by piece: hands each piece to the sink it is given.
+pub type MakePieces<'a> = dyn Fn(&mut dyn FnMut(&[u8])) + 'a;
 
 /// Which files of the current output a new one may reuse.
 enum Reuse<'a> {
@@ -314,23 +318,62 @@ impl<'w> Staging<'w> {
     /// Writes one file of the new site (`rel` is `/`-separated), or hard-links the
     /// published one when its bytes are unchanged.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let len = bytes.len() as u64;
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+        self.place(
+            rel,
+            (len, hash),
+            |old| same_bytes(old, bytes),
+            || Cow::Borrowed(bytes),
+        )
+    }
+
+    /// [`put`](Self::put) for a large file made piece by piece: `make` hands its pieces
+    /// to a sink. It runs once to hash the file and, unless the published file has those
+    /// bytes, once more to write it, so the file is held whole only when it changed.
+    /// Returns the file's length.
+    pub fn put_streamed(&self, rel: &str, make: &MakePieces<'_>) -> Result<u64> {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut len = 0u64;
+        make(&mut |piece| {
+            hasher.update(piece);
+            len += piece.len() as u64;
+        });
+        let whole = || {
+            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            make(&mut |piece| bytes.extend_from_slice(piece));
+            Cow::Owned(bytes)
+        };
+        // Without a manifest, comparing with the published file would need it whole too.
+        self.place(rel, (len, hasher.digest()), |_| false, whole)?;
+        Ok(len)
+    }
+
+    /// Hard-links the published `rel` when its bytes are those of `(len, hash)`, else
+    /// writes `bytes()`; `same_bytes` compares with a published file the manifest does
+    /// not know.
+    fn place<'b>(
+        &self,
+        rel: &str,
+        (len, hash): (u64, u64),
+        same_bytes: impl FnOnce(&Path) -> bool,
+        bytes: impl FnOnce() -> Cow<'b, [u8]>,
+    ) -> Result<()> {
         let rel_path = relative_path(rel)?;
         let p = self.staging.join(&rel_path);
         if let Some(dir) = p.parent() {
             self.make_dir(dir)?;
         }
         let old = self.target.join(&rel_path);
-        let len = bytes.len() as u64;
-        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         let same = match (&self.reuse, &self.old) {
             (Reuse::Known(unchanged), _) => unchanged(rel),
             (Reuse::IfSame, Some(m)) => {
                 m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old, len)
             }
-            (Reuse::IfSame, None) => same_bytes(&old, bytes),
+            (Reuse::IfSame, None) => same_bytes(&old),
         };
         if !(same && std::fs::hard_link(&old, &p).is_ok()) {
-            (self.write)(&p, bytes).map_err(|e| Error::io("write", &p, e))?;
+            (self.write)(&p, &bytes()).map_err(|e| Error::io("write", &p, e))?;
         }
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
         new.push((rel.to_owned(), len, hash));
@@ -640,6 +683,62 @@ mod tests {
             meta("ko-KR/가이드/a.html").nlink(),
             1,
             "the old site is gone"
+        );
+    }
+
+    /// A file made piece by piece is published like one put whole: the same manifest
+    /// line, linked when unchanged, written when its pieces change.
+    #[cfg(unix)]
+    #[test]
+    fn a_streamed_file_is_hashed_linked_and_written_like_a_whole_one() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = site();
+        let out = dir.path().join("output");
+        let pieces = |parts: &'static [&'static str]| {
+            move |sink: &mut dyn FnMut(&[u8])| parts.iter().for_each(|p| sink(p.as_bytes()))
+        };
+        let publish_streamed = |parts: &'static [&'static str]| {
+            let staging = stage(dir.path(), &out).expect("stage");
+            let len = staging
+                .put_streamed("ko-KR/errors.json", &pieces(parts))
+                .expect("put");
+            staging.put("index.html", b"x").expect("put");
+            staging.finish().expect("finish");
+            len
+        };
+        assert_eq!(publish_streamed(&["{\"a\":", "1}", "\n"]), 8);
+        let whole = dir.path().join("whole");
+        publish(
+            dir.path(),
+            &whole,
+            &[
+                OutputFile {
+                    path: "ko-KR/errors.json".into(),
+                    bytes: b"{\"a\":1}\n".to_vec(),
+                },
+                OutputFile {
+                    path: "index.html".into(),
+                    bytes: b"x".to_vec(),
+                },
+            ],
+        )
+        .expect("whole");
+        let manifest = |o: &Path| std::fs::read_to_string(o.join(MANIFEST)).expect("manifest");
+        assert_eq!(manifest(&out), manifest(&whole));
+
+        let ino = |o: &Path| {
+            std::fs::metadata(o.join("ko-KR/errors.json"))
+                .expect("meta")
+                .ino()
+        };
+        let first = ino(&out);
+        publish_streamed(&["{\"a\"", ":1}\n"]);
+        assert_eq!(ino(&out), first, "same bytes in other pieces: linked");
+        publish_streamed(&["{\"a\":2}\n"]);
+        assert_ne!(ino(&out), first, "new bytes: written");
+        assert_eq!(
+            std::fs::read(out.join("ko-KR/errors.json")).expect("read"),
+            b"{\"a\":2}\n"
         );
     }
 

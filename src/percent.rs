@@ -2,20 +2,26 @@
 //! One implementation for the pages, the search index, the checker and the parser; the
 //! search client (`search.js`, `encodeSegment`) mirrors `encode_segment`.
 
-use std::fmt::Write as _;
-
 /// Encodes everything but RFC 3986 unreserved ASCII (`A-Z a-z 0-9 - . _ ~`), byte by
 /// byte in UTF-8.
 pub fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    encode_segment_into(s, &mut out);
+    out
+}
+
+/// [`encode_segment`] appended to `out` (every page builds dozens of hrefs).
+pub fn encode_segment_into(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
             out.push(b as char);
         } else {
-            let _ = write!(out, "%{b:02X}");
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
         }
     }
-    out
 }
 
 /// `%20` → ` `; escapes that are not two hex digits stay as written, and bytes that do

@@ -1,4 +1,5 @@
-//! Positions in source text: byte offsets to 1-based line and column.
+//! Positions in source text (byte offsets to 1-based line and column), and a quick
+//! case-insensitive search.
 
 use crate::model::Pos;
 
@@ -58,9 +59,29 @@ impl LineIndex {
     }
 }
 
+/// Whether `hay` contains `needle`, ASCII letters compared without case: a quick test
+/// before running a case-insensitive regex over many small fragments.
+pub fn contains_ascii_ci(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    !n.is_empty()
+        && hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_ignoring_ascii_case() {
+        assert!(contains_ascii_ci("<A Name=x>", "name"));
+        assert!(contains_ascii_ci("모음 <IMG src>", "<img"));
+        assert!(!contains_ascii_ci("<a id=x>", "name"));
+        assert!(!contains_ascii_ci("na", "name"));
+        assert!(!contains_ascii_ci("anything", ""));
+    }
 
     #[test]
     fn positions_with_mixed_line_endings() {

@@ -124,18 +124,43 @@ pub fn plain_text(events: &[Ev<'_>]) -> String {
             _ => {}
         }
     }
-    raw.lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty() && l != "-")
-        .collect::<Vec<_>>()
-        .join("\n")
+    collapse_lines(&raw)
+}
+
+/// Each line's whitespace collapsed to single spaces; lines left empty (or a lone `-`,
+/// an empty list item) dropped. One pass into one string: this runs for every cell.
+fn collapse_lines(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for line in raw.lines() {
+        let start = out.len();
+        if start > 0 {
+            out.push('\n');
+        }
+        let body = out.len();
+        for (i, word) in line.split_whitespace().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        if out.len() == body || &out[body..] == "-" {
+            out.truncate(start);
+        }
+    }
+    out
 }
 
 /// HTML of inline events, with tags balanced and `<a name>` rewritten.
 pub fn inline_html(events: &[Ev<'_>]) -> String {
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.iter().map(|(e, _)| e.clone()));
-    html::rewrite_anchor_names(&html::balance(out.trim()).html)
+    let trimmed = out.trim();
+    let balanced = if trimmed.len() == out.len() && !out.contains('<') {
+        out
+    } else {
+        html::balance(trimmed).html
+    };
+    html::rewrite_anchor_names_owned(balanced)
 }
 
 pub fn rich(events: &[Ev<'_>]) -> RichText {

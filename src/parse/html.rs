@@ -256,7 +256,19 @@ pub fn anchor_names(html: &str) -> Vec<(usize, String)> {
 
 /// `<a name=` → `<a id=`.
 pub fn rewrite_anchor_names(html: &str) -> String {
-    A_NAME_ATTR.replace_all(html, "${1}id${2}").into_owned()
+    rewrite_anchor_names_owned(html.to_owned())
+}
+
+/// [`rewrite_anchor_names`] of an owned fragment, which comes back as it is when it holds
+/// no `name` (nearly every fragment: the regex then needs no capture search).
+pub fn rewrite_anchor_names_owned(html: String) -> String {
+    if !crate::text::contains_ascii_ci(&html, "name") {
+        return html;
+    }
+    match A_NAME_ATTR.replace_all(&html, "${1}id${2}") {
+        std::borrow::Cow::Borrowed(_) => html,
+        std::borrow::Cow::Owned(o) => o,
+    }
 }
 
 /// Removes `<a name="…"></a>` / `<a id="…"></a>` pairs (a heading carries its id itself).

@@ -103,11 +103,15 @@ struct GuideParser<'s, 'a> {
 /// Parses one guide into the model. Never fails: what is odd becomes a diagnostic.
 pub fn parse_guide(src: &GuideSource<'_>) -> (Guide, Vec<Diagnostic>) {
     let body = &src.text[src.body_start..];
-    let events: Vec<Ev<'_>> = Parser::new_ext(body, markdown_options())
-        .into_offset_iter()
-        .map(|(e, r)| (e, r.start + src.body_start..r.end + src.body_start))
-        .collect();
-    let events = merge_text(events);
+    let events = merge_text(
+        Parser::new_ext(body, markdown_options())
+            .into_offset_iter()
+            .map(|(e, r)| (e, r.start + src.body_start..r.end + src.body_start)),
+        // Room for the events of any guide seen (one per 13–35 bytes), so the list is not
+        // copied while it grows: untouched room costs nothing, and each copy of a large
+        // list made the kernel clear fresh pages.
+        body.len() / 8,
+    );
     let mut p = GuideParser {
         src,
         unknown_reported: BTreeSet::new(),
@@ -668,13 +672,31 @@ impl<'s, 'a> GuideParser<'s, 'a> {
         for (row_range, cells) in &rows {
             let row_pos = self.pos(row_range.start);
             let row_src = self.lines.line_text(self.src.text, row_pos.line);
+            // Each cell's text and HTML, made once: the table, the row's HTML and the
+            // entry (when a cell is one unlabelled field) all use them.
+            let texts: Vec<String> = cells.iter().map(|(ev, _)| cell::plain_text(ev)).collect();
+            let cells_html: Vec<String> =
+                cells.iter().map(|(ev, _)| cell::inline_html(ev)).collect();
+            if is_error_table {
+                let entry = self.entry(
+                    &roles,
+                    cells,
+                    (&texts, &cells_html),
+                    row_range.start,
+                    row_pos,
+                );
+                drafts.push(entry);
+            }
             let mut info_cells = Vec::new();
-            for (ev, r) in cells {
+            for ((_, r), text) in cells.iter().zip(texts) {
                 let raw = self.src.text.get(r.clone()).unwrap_or("");
                 // A few issues per cell say all there is to say; thousands would cost
                 // a column computation each on a possibly huge line.
-                let issues = html::balance(&html::mask_non_tags(raw))
-                    .issues
+                let scanned = match raw.contains('<') {
+                    true => html::balance(&html::mask_non_tags(raw)).issues,
+                    false => Vec::new(),
+                };
+                let issues = scanned
                     .into_iter()
                     .take(MAX_ISSUES_PER_CELL)
                     .map(|iss| HtmlIssue {
@@ -685,7 +707,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                     .collect();
                 info_cells.push(TableCell {
                     pos: self.pos(r.start),
-                    text: cell::plain_text(ev),
+                    text,
                     html_issues: issues,
                 });
             }
@@ -696,12 +718,6 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 trailing_pipe: row_src.trim_end().ends_with('|')
                     && !row_src.trim_end().ends_with("\\|"),
             });
-            let cells_html: Vec<String> =
-                cells.iter().map(|(ev, _)| cell::inline_html(ev)).collect();
-            if is_error_table {
-                let entry = self.entry(&roles, cells, row_range.start, row_pos);
-                drafts.push(entry);
-            }
             row_htmls.push(cells_html);
         }
         let headers_html: Vec<String> =
@@ -762,6 +778,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
         &mut self,
         roles: &[Option<Role>],
         cells: &[CellEvents<'a>],
+        (texts, htmls): (&[String], &[String]),
         start: usize,
         pos: Pos,
     ) -> ErrorEntry {
@@ -790,9 +807,19 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 Role::Details => Role::Message,
                 r => *r,
             };
-            for seg in cell::split_labels(ev, default_role, self.src.vocab) {
+            let segments = cell::split_labels(ev, default_role, self.src.vocab);
+            // One unlabelled segment holding every event is the cell itself.
+            let whole_cell =
+                matches!(&segments[..], [s] if !s.labelled && s.events.len() == ev.len());
+            for seg in segments {
                 seq += 1;
-                let rich = cell::rich(&seg.events);
+                let rich = match (whole_cell, texts.get(ci), htmls.get(ci)) {
+                    (true, Some(text), Some(html)) => RichText {
+                        text: text.clone(),
+                        html: html.clone(),
+                    },
+                    _ => cell::rich(&seg.events),
+                };
                 match seg.role {
                     Role::Operation => {
                         found_codes.extend(codes::extract(&rich.text));
@@ -1133,8 +1160,8 @@ fn list_items(events: &[Ev<'_>]) -> Vec<RichText> {
 
 /// Joins runs of `Text` events (pulldown-cmark splits text at `[`, `!` …), so that
 /// `[!INCLUDE …` and `[!div …]` arrive as one piece.
-fn merge_text(events: Vec<Ev<'_>>) -> Vec<Ev<'_>> {
-    let mut out: Vec<Ev<'_>> = Vec::with_capacity(events.len());
+fn merge_text<'a>(events: impl Iterator<Item = Ev<'a>>, capacity: usize) -> Vec<Ev<'a>> {
+    let mut out: Vec<Ev<'a>> = Vec::with_capacity(capacity);
     for (e, r) in events {
         if let (Event::Text(t), Some((Event::Text(prev), prev_r))) = (&e, out.last_mut()) {
             let mut joined = prev.to_string();

@@ -67,7 +67,7 @@ pub enum ImgRewrite {
 
 /// Calls `map(src, alt)` on every `<img>` of an HTML fragment and applies what it says.
 pub fn rewrite_imgs<'h>(html: &'h str, map: impl Fn(&str, &str) -> ImgRewrite) -> Cow<'h, str> {
-    if !html.contains("<img") && !html.contains("<IMG") {
+    if !crate::text::contains_ascii_ci(html, "<img") {
         return Cow::Borrowed(html);
     }
     let mut changed = false;
@@ -355,6 +355,22 @@ mod tests {
             path: path.into(),
             bytes: html.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn images_are_found_whatever_the_case_of_the_tag() {
+        for html in [
+            "<img src=a.png>",
+            "x <IMG SRC=\"a.png\">",
+            "<Img alt=\"\" src='a.png'>",
+        ] {
+            let out = rewrite_imgs(html, |src, _| ImgRewrite::Src(format!("../{src}")));
+            assert!(out.contains("src=\"../a.png\""), "{html} → {out}");
+        }
+        assert!(matches!(
+            rewrite_imgs("no images <b>here</b>", |_, _| ImgRewrite::Keep),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

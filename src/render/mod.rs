@@ -352,7 +352,7 @@ impl<'a> Renderer<'a> {
     /// A fragment of guide HTML, minified when the templates were (pages are then put
     /// together from minified parts instead of being minified whole).
     fn fragment<'h>(&self, html: std::borrow::Cow<'h, str>) -> std::borrow::Cow<'h, str> {
-        if self.templates.tera_min.is_none() {
+        if self.templates.tera_min.is_none() || is_minimal_text(&html) {
             return html;
         }
         // A fragment may close what an earlier one opened (a list an error table cuts
@@ -381,12 +381,25 @@ pub fn search_files(locale: &crate::model::Locale) -> Vec<OutputFile> {
 }
 
 /// `<locale>/errors.json` of a locale, made from the model alone (a build makes it after
-/// the pages, once the renderer is gone, so it does not add to their memory).
-pub fn locale_errors_json(locale: &crate::model::Locale) -> OutputFile {
-    let parts: Vec<String> = (locale.guides.par_iter())
-        .map(crate::export::guide_json)
-        .collect();
-    errors_json_file(&locale.tag, &parts)
+/// the pages, once the renderer is gone, so it does not add to their memory), handed to
+/// `sink` piece by piece: guides are serialized a batch at a time across threads, and
+/// neither the file (94 MB at 2,000 Korean guides) nor every guide's part is held.
+/// The pieces make what [`Renderer::errors_json`] makes whole; the file goes to
+/// [`errors_json_path`].
+pub fn locale_errors_json(locale: &crate::model::Locale, sink: &mut dyn FnMut(&[u8])) {
+    let batches = locale.guides.chunks(64).flat_map(|batch| {
+        batch
+            .par_iter()
+            .map(crate::export::guide_json)
+            .collect::<Vec<_>>()
+    });
+    crate::export::locale_json_pieces(&locale.tag, batches, &mut |piece| sink(piece.as_bytes()));
+    sink(b"\n");
+}
+
+/// Where a locale's `errors.json` goes.
+pub fn errors_json_path(tag: &str) -> String {
+    format!("{tag}/errors.json")
 }
 
 /// `<locale>/errors.json` of a locale, from what the cache derived of each guide (`serve`
@@ -404,9 +417,21 @@ fn errors_json_file<S: AsRef<str>>(tag: &str, guides: &[S]) -> OutputFile {
     let mut json = crate::export::locale_json_of(tag, guides);
     json.push('\n');
     OutputFile {
-        path: format!("{tag}/errors.json"),
+        path: errors_json_path(tag),
         bytes: json.into_bytes(),
     }
+}
+
+/// Text without tags, entities or whitespace to collapse, which the minifier would give
+/// back unchanged: many fragments (most error messages) are such text.
+fn is_minimal_text(html: &str) -> bool {
+    let b = html.as_bytes();
+    !b.first().is_some_and(u8::is_ascii_whitespace)
+        && !b.last().is_some_and(u8::is_ascii_whitespace)
+        && !b
+            .iter()
+            .any(|&c| matches!(c, b'<' | b'&' | b'\n' | b'\r' | b'\t' | 0x0c))
+        && !html.contains("  ")
 }
 
 /// Minifies HTML so that it stays valid for the Nu HTML Checker: closing tags and the

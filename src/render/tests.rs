@@ -413,6 +413,17 @@ fn errors_json_put_together_from_guides_equals_the_export() {
         let expected = format!("{}\n", crate::export::locale_json(l));
         assert_eq!(String::from_utf8_lossy(&json.bytes), expected);
     }
+    // What a build streams, a batch of guides at a time, is the same file; with more
+    // guides than one batch holds.
+    let mut big = site.locales[0].clone();
+    let one = big.guides.clone();
+    while big.guides.len() < 150 {
+        big.guides.extend(one.iter().cloned());
+    }
+    let mut streamed = Vec::new();
+    super::locale_errors_json(&big, &mut |piece| streamed.extend_from_slice(piece));
+    let expected = format!("{}\n", crate::export::locale_json(&big));
+    assert_eq!(String::from_utf8_lossy(&streamed), expected);
 }
 
 #[test]
@@ -436,4 +447,29 @@ fn a_cached_render_equals_a_fresh_one() {
     assert_eq!(all(Some(&cache)), fresh);
     // The second time every guide comes from the cache.
     assert_eq!(all(Some(&cache)), fresh);
+}
+
+#[test]
+fn text_passed_over_by_the_minifier_is_what_it_would_give_back() {
+    let min = |s: &str| String::from_utf8(super::minify(s.as_bytes())).unwrap();
+    for text in [
+        "자격 증명 모음을(를) 찾을 수 없습니다. (0x27b04)",
+        "Error \"quoted\" > 'single' = ok; (ID: 4024) …",
+        "エラー ID: 33621、再試行してください。",
+        "a/b?c=d#e",
+    ] {
+        assert!(super::is_minimal_text(text), "{text}");
+        assert_eq!(min(text), text);
+    }
+    // What the minifier would change is never passed over.
+    for text in [
+        " lead",
+        "trail ",
+        "two  spaces",
+        "a\nb",
+        "&amp;",
+        "<b>x</b>",
+    ] {
+        assert!(!super::is_minimal_text(text), "{text:?}");
+    }
 }

@@ -20,9 +20,17 @@ pub fn join(segments: &[&str]) -> String {
 /// The href of an output path (as produced by [`join`]), as seen from a page `depth`
 /// folders deep.
 pub fn href(depth: usize, segments: &[&str]) -> String {
-    let mut out = up(depth);
-    let enc: Vec<String> = segments.iter().map(|s| encode(s)).collect();
-    out.push_str(&enc.join("/"));
+    let len: usize = segments.iter().map(|s| s.len() + 1).sum();
+    let mut out = String::with_capacity(3 * depth + len);
+    for _ in 0..depth {
+        out.push_str("../");
+    }
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        crate::percent::encode_segment_into(s, &mut out);
+    }
     out
 }
 

@@ -136,18 +136,33 @@ pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
     // Terms are numbered as they come, so counting and sorting compare numbers, not
     // strings.
     let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+    // The pipeline works token by token, so each distinct token goes through it once:
+    // its term's number, or `None` when the pipeline drops it (a stop word).
+    let mut seen: FxHashMap<String, Option<u32>> = FxHashMap::default();
     let mut counts: FxHashMap<u32, u64> = FxHashMap::default();
     for (i, d) in docs.iter().enumerate() {
         let mut lengths = Vec::with_capacity(FIELDS.len());
         for (f, text) in d.fields.iter().enumerate() {
-            let tokens = pipeline.run(lang.tokenize(text));
-            let length = tokens.len();
+            let mut length = 0;
+            super::tokenize::each_token(text, &mut |token| {
+                let id = match seen.get(token) {
+                    Some(id) => *id,
+                    None => {
+                        let term = pipeline.run(vec![token.to_owned()]).pop();
+                        let id = term.map(|t| {
+                            let next = ids.len() as u32;
+                            *ids.entry(t).or_insert(next)
+                        });
+                        seen.insert(token.to_owned(), id);
+                        id
+                    }
+                };
+                if let Some(id) = id {
+                    length += 1;
+                    *counts.entry(id).or_insert(0) += 1;
+                }
+            });
             lengths.push(length);
-            for t in tokens {
-                let next = ids.len() as u32;
-                let id = *ids.entry(t).or_insert(next);
-                *counts.entry(id).or_insert(0) += 1;
-            }
             part.postings.extend(counts.drain().map(|(id, count)| {
                 let class = weight_class(count, length).min(MAX_CLASS) as u8;
                 (id, f as u8, class, i as u32)

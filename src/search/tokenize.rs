@@ -76,13 +76,24 @@ fn class(c: char) -> Class {
 
 /// Raw tokens of a text, before the pipeline (stop words, stemming).
 pub fn tokenize(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_token(text, &mut |t| out.push(t.to_owned()));
+    out
+}
+
+/// [`tokenize`] one token at a time, each lent from one buffer: an index counts tokens
+/// that mostly repeat, and a string for each would be most of the work.
+pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
+    let mut out = Tokens {
+        buf: String::new(),
+        emit,
+    };
     // Most text is NFKC already (ASCII, Hangul syllables): the quick check spares
     // decomposing and recomposing it.
     let chars: Vec<char> = match unicode_normalization::is_nfkc_quick(text.chars()) {
         unicode_normalization::IsNormalized::Yes => text.chars().collect(),
         _ => text.nfkc().collect(),
     };
-    let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let cls = class(chars[i]);
@@ -111,21 +122,34 @@ pub fn tokenize(text: &str) -> Vec<String> {
         }
         i = j;
     }
-    out
 }
 
-fn lower(chars: &[char]) -> String {
+/// Where tokens go: lowercased into `buf`, then lent to `emit`.
+struct Tokens<'e> {
+    buf: String,
+    emit: &'e mut dyn FnMut(&str),
+}
+
+impl Tokens<'_> {
+    fn push(&mut self, chars: &[char]) {
+        lower_into(chars, &mut self.buf);
+        (self.emit)(&self.buf);
+    }
+}
+
+/// The token of `chars`: lowercased, cut to [`MAX_TOKEN`] characters.
+fn lower_into(chars: &[char], buf: &mut String) {
+    buf.clear();
     // Scripts without case (Hangul, Han, Kana) and ASCII need no case tables.
     let caseless = |c: char| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}');
     if chars.iter().all(|&c| c.is_ascii() || caseless(c)) {
-        return (chars.iter().take(MAX_TOKEN))
-            .map(char::to_ascii_lowercase)
-            .collect();
+        buf.extend((chars.iter().take(MAX_TOKEN)).map(char::to_ascii_lowercase));
+        return;
     }
     let lower = chars.iter().collect::<String>().to_lowercase();
     match lower.char_indices().nth(MAX_TOKEN) {
-        Some((cut, _)) => lower[..cut].to_string(),
-        None => lower,
+        Some((cut, _)) => buf.push_str(&lower[..cut]),
+        None => buf.push_str(&lower),
     }
 }
 
@@ -136,7 +160,7 @@ fn is_hex_literal(w: &[char]) -> bool {
         && w[2..].iter().all(char::is_ascii_hexdigit)
 }
 
-fn word_tokens(word: &[char], out: &mut Vec<String>) {
+fn word_tokens(word: &[char], out: &mut Tokens<'_>) {
     let start = word.iter().position(|&c| c != '_').unwrap_or(word.len());
     let end = word
         .iter()
@@ -146,13 +170,15 @@ fn word_tokens(word: &[char], out: &mut Vec<String>) {
     if word.is_empty() {
         return;
     }
-    out.push(lower(word));
+    out.push(word);
     if is_hex_literal(word) || word.contains(&'.') {
         return;
     }
     let parts = word_parts(word);
     if parts.len() > 1 {
-        out.extend(parts.into_iter().map(lower));
+        for part in parts {
+            out.push(part);
+        }
     }
 }
 
@@ -178,12 +204,14 @@ fn word_parts(word: &[char]) -> Vec<&[char]> {
     parts
 }
 
-fn run_tokens(run: &[char], out: &mut Vec<String>) {
+fn run_tokens(run: &[char], out: &mut Tokens<'_>) {
     if run.len() <= MAX_RUN {
-        out.push(lower(run));
+        out.push(run);
     }
     if run.len() > 2 {
-        out.extend(run.windows(2).map(lower));
+        for pair in run.windows(2) {
+            out.push(pair);
+        }
     }
 }
 
@@ -242,8 +270,10 @@ mod tests {
                 let l = w.iter().collect::<String>().to_lowercase();
                 l.chars().take(MAX_TOKEN).collect::<String>()
             };
+            let mut buf = String::new();
             for word in full.split(|c| c.is_whitespace()) {
-                assert_eq!(lower(word), slow(word), "{text}");
+                lower_into(word, &mut buf);
+                assert_eq!(buf, slow(word), "{text}");
             }
         }
     }
