@@ -555,6 +555,23 @@ pub fn plain(html: &str) -> String {
 }
 
 /// At most `max` characters, with `…` when cut.
+/// [`shorten`] of [`collapse`], collapsing only as much of a long text as is shown.
+pub fn collapse_short(s: &str, max: usize) -> String {
+    let (mut out, mut chars) = (String::new(), 0);
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > max {
+            return shorten(&out, max);
+        }
+    }
+    out
+}
+
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_owned();
@@ -568,6 +585,26 @@ pub fn shorten(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collapse_short_is_shorten_of_collapse() {
+        let long = "첫 줄  설명\n\n 둘째   줄 ".repeat(30);
+        for text in [
+            "",
+            "  a  b ",
+            "짧은 글",
+            long.as_str(),
+            "a ".repeat(80).as_str(),
+        ] {
+            for max in [1, 5, 80, 160, 1000] {
+                assert_eq!(
+                    collapse_short(text, max),
+                    shorten(&collapse(text), max),
+                    "{text:?} {max}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn codes_sort_symbolic_then_numbers_then_hex() {

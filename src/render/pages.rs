@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::model::Block;
 
 use super::context::*;
-use super::index::{code_group, collapse, plain, shorten, GuideIndex, LocaleIndex};
+use super::index::{code_group, collapse, collapse_short, plain, shorten, GuideIndex, LocaleIndex};
 use super::links::{escape_attr, img_srcs, rewrite_hrefs, rewrite_imgs, ImgRewrite, Rewrite};
 use super::url::{encode, href};
 use super::{Job, OutputFile, Renderer};
@@ -493,8 +493,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             locale: Some(li),
             depth: 2,
             title: g.derived.titles[ei].clone(),
-            description: Some(shorten(&collapse(&e.resolution.text), 160))
-                .filter(|d| !d.is_empty()),
+            description: Some(collapse_short(&e.resolution.text, 160)).filter(|d| !d.is_empty()),
             page: PageRef::Entry(&g.guide.slug, &e.id),
             path: path.clone(),
             guide: Some(g.guide),
