@@ -9,6 +9,7 @@ mod derived;
 mod index;
 pub mod links;
 mod pages;
+mod tera_context;
 #[cfg(test)]
 mod tests;
 pub mod url;
@@ -326,7 +327,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn render_template<T: context::Page>(&self, template: &str, page: &T) -> Result<Vec<u8>> {
-        let mut ctx = tera::Context::from_serialize(page).map_err(|e| Error::Template {
+        let mut ctx = tera_context::context_of(page).map_err(|e| Error::Template {
             name: template.to_owned(),
             message: format!("context: {e}"),
         })?;
