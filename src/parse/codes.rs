@@ -166,22 +166,14 @@ mod tests {
     #[test]
     fn each_kind_passes_the_quick_check() {
         // Hex literals of letters only, and `ErrorCode-X` without any digit, still count.
-        assert_eq!(
-            values(&extract("실패 (0xabcd)")),
-            [("0xabcd", CodeKind::Hex)]
-        );
-        assert_eq!(
-            values(&extract("FAILED 0XBEEF.")),
-            [("0XBEEF", CodeKind::Hex)]
-        );
-        assert_eq!(
-            values(&extract("ErrorCode-DiskFull")),
-            [("DiskFull", CodeKind::Symbolic)]
-        );
-        assert_eq!(
-            values(&extract("오류 코드 123")),
-            [("123", CodeKind::Numeric)]
-        );
+        for (text, want) in [
+            ("실패 (0xabcd)", ("0xabcd", CodeKind::Hex)),
+            ("FAILED 0XBEEF.", ("0XBEEF", CodeKind::Hex)),
+            ("ErrorCode-DiskFull", ("DiskFull", CodeKind::Symbolic)),
+            ("오류 코드 123", ("123", CodeKind::Numeric)),
+        ] {
+            assert_eq!(values(&extract(text)), [want], "{text}");
+        }
         assert!(extract("포트 80, 버전 2.0, https://example.com/0xabcd/12345").is_empty());
     }
 
