@@ -182,10 +182,13 @@ fn render_all(
     );
     let files = AtomicUsize::new(0);
     let bytes = AtomicU64::new(0);
+    let count = |len: u64| {
+        files.fetch_add(1, Ordering::Relaxed);
+        bytes.fetch_add(len, Ordering::Relaxed);
+    };
     let put = |f: OutputFile| {
         staging.put(&f.path, &f.bytes)?;
-        files.fetch_add(1, Ordering::Relaxed);
-        bytes.fetch_add(f.bytes.len() as u64, Ordering::Relaxed);
+        count(f.bytes.len() as u64);
         Ok::<(), Error>(())
     };
     let pages = jobs.par_iter().try_for_each(|job| {
@@ -206,10 +209,7 @@ fn render_all(
     drop((renderer, jobs));
     for l in &locales {
         let path = crate::render::errors_json_path(&l.tag);
-        let len =
-            staging.put_streamed(&path, &|sink| crate::render::locale_errors_json(l, sink))?;
-        files.fetch_add(1, Ordering::Relaxed);
-        bytes.fetch_add(len, Ordering::Relaxed);
+        count(staging.put_streamed(&path, &|sink| crate::render::locale_errors_json(l, sink))?);
     }
     for l in locales {
         crate::render::search_files(l)

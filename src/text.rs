@@ -1,5 +1,5 @@
-//! Positions in source text (byte offsets to 1-based line and column), and a quick
-//! case-insensitive search.
+//! Positions in source text (byte offsets to 1-based line and column), and quick tests
+//! run before slower text work (a case-insensitive search, whether text is NFKC).
 
 use crate::model::Pos;
 
@@ -55,6 +55,15 @@ impl LineIndex {
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
+}
+
+/// Whether `text` is NFKC already, as far as Unicode's quick check tells. ASCII and
+/// Hangul syllables, most of what guides hold, are answered without its table lookups.
+pub fn is_nfkc(text: &str) -> bool {
+    let plain = |c: char| c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c);
+    text.chars().all(plain)
+        || unicode_normalization::is_nfkc_quick(text.chars())
+            == unicode_normalization::IsNormalized::Yes
 }
 
 /// Whether `hay` contains `needle`, ASCII letters compared without case: a quick test

@@ -154,13 +154,7 @@ fn collapse_lines(raw: &str) -> String {
 pub fn inline_html(events: &[Ev<'_>]) -> String {
     let mut out = String::new();
     pulldown_cmark::html::push_html(&mut out, events.iter().map(|(e, _)| e.clone()));
-    let trimmed = out.trim();
-    let balanced = if trimmed.len() == out.len() && !out.contains('<') {
-        out
-    } else {
-        html::balance(trimmed).html
-    };
-    html::rewrite_anchor_names_owned(balanced)
+    html::rewrite_anchor_names(html::balance(out.trim()).html)
 }
 
 pub fn rich(events: &[Ev<'_>]) -> RichText {

@@ -254,14 +254,9 @@ pub fn anchor_names(html: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// `<a name=` → `<a id=`.
-pub fn rewrite_anchor_names(html: &str) -> String {
-    rewrite_anchor_names_owned(html.to_owned())
-}
-
-/// [`rewrite_anchor_names`] of an owned fragment, which comes back as it is when it holds
-/// no `name` (nearly every fragment: the regex then needs no capture search).
-pub fn rewrite_anchor_names_owned(html: String) -> String {
+/// `<a name=` → `<a id=`. A fragment without `name` (nearly every one) comes back as it
+/// is, without the regex's capture search.
+pub fn rewrite_anchor_names(html: String) -> String {
     if !crate::text::contains_ascii_ci(&html, "name") {
         return html;
     }
@@ -362,7 +357,7 @@ mod tests {
         let h = r#"<a name="x"></a>Title <a id='y'>z</a>"#;
         assert_eq!(anchor_names(h), vec![(0, "x".into()), (22, "y".into())]);
         assert_eq!(
-            rewrite_anchor_names(h),
+            rewrite_anchor_names(h.to_owned()),
             r#"<a id="x"></a>Title <a id='y'>z</a>"#
         );
         assert_eq!(strip_empty_anchors(h), "Title <a id='y'>z</a>");

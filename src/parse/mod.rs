@@ -318,12 +318,12 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                     self.report_unknown(t, r.start);
                     self.pending.push(e.clone());
                 }
-                Event::Html(h) => self
-                    .pending
-                    .push(Event::Html(html::rewrite_anchor_names(h).into())),
-                Event::InlineHtml(h) => self
-                    .pending
-                    .push(Event::InlineHtml(html::rewrite_anchor_names(h).into())),
+                Event::Html(h) => self.pending.push(Event::Html(
+                    html::rewrite_anchor_names(h.to_string()).into(),
+                )),
+                Event::InlineHtml(h) => self.pending.push(Event::InlineHtml(
+                    html::rewrite_anchor_names(h.to_string()).into(),
+                )),
                 other => self.pending.push(other.clone()),
             }
             k += 1;
@@ -1016,7 +1016,7 @@ impl<'s, 'a> GuideParser<'s, 'a> {
                 &mut out,
                 self.intro_events.iter().map(|(e, _)| e.clone()),
             );
-            html::rewrite_anchor_names(&out)
+            html::rewrite_anchor_names(out)
         };
         let guide = Guide {
             slug: self.src.slug.clone(),
@@ -1148,7 +1148,7 @@ fn list_items(events: &[Ev<'_>]) -> Vec<RichText> {
             let html_out = html_out.trim_end_matches("<br>").trim_end().to_owned();
             items.push(RichText {
                 text: cell::plain_text(inner),
-                html: html::rewrite_anchor_names(&html_out),
+                html: html::rewrite_anchor_names(html_out),
             });
             i = j + 1;
         } else {

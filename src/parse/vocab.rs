@@ -181,9 +181,9 @@ pub fn strip_error_prefix(title: &str) -> Option<&str> {
 /// NFKC, lowercase, whitespace collapsed, trailing colon removed.
 pub fn normalize(s: &str) -> String {
     // Most labels and headers are NFKC already: the quick check spares recomposing them.
-    let s = match unicode_normalization::is_nfkc_quick(s.chars()) {
-        unicode_normalization::IsNormalized::Yes => s.to_lowercase(),
-        _ => s.nfkc().collect::<String>().to_lowercase(),
+    let s = match crate::text::is_nfkc(s) {
+        true => s.to_lowercase(),
+        false => s.nfkc().collect::<String>().to_lowercase(),
     };
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     s.trim_end_matches([':', '：']).trim().to_owned()

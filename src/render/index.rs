@@ -554,7 +554,6 @@ pub fn plain(html: &str) -> String {
     collapse(&out)
 }
 
-/// At most `max` characters, with `…` when cut.
 /// [`shorten`] of [`collapse`], collapsing only as much of a long text as is shown.
 pub fn collapse_short(s: &str, max: usize) -> String {
     let (mut out, mut chars) = (String::new(), 0);
@@ -572,6 +571,7 @@ pub fn collapse_short(s: &str, max: usize) -> String {
     out
 }
 
+/// At most `max` characters, with `…` when cut.
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_owned();

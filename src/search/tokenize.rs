@@ -90,7 +90,7 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
     };
     // Most text is NFKC already (ASCII, Hangul syllables): the quick check spares
     // decomposing and recomposing it.
-    let chars: Vec<char> = match is_nfkc(text) {
+    let chars: Vec<char> = match crate::text::is_nfkc(text) {
         true => text.chars().collect(),
         false => text.nfkc().collect(),
     };
@@ -122,15 +122,6 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
         }
         i = j;
     }
-}
-
-/// Whether `text` is NFKC already, as far as the quick check tells. ASCII and Hangul
-/// syllables, most of what guides hold, are answered without its table lookups.
-fn is_nfkc(text: &str) -> bool {
-    let plain = |c: char| c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c);
-    text.chars().all(plain)
-        || unicode_normalization::is_nfkc_quick(text.chars())
-            == unicode_normalization::IsNormalized::Yes
 }
 
 /// Where tokens go: lowercased into `buf`, then lent to `emit`.
@@ -272,7 +263,7 @@ mod tests {
         for text in texts {
             let full: Vec<char> = text.nfkc().collect();
             let chars: Vec<char> = text.chars().collect();
-            if is_nfkc(text) {
+            if crate::text::is_nfkc(text) {
                 assert_eq!(chars, full, "{text}");
             }
             let slow = |w: &[char]| {
