@@ -117,12 +117,23 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
     // Refuse a bad --out before spending any time.
     crate::output::check_target(root, &out)?;
 
-    let loaded = source::load_site_with(
-        root,
-        &LoadOptions {
-            locales: opts.locales.clone(),
-        },
-    )?;
+    // The staging folder is made (and the published site's manifest read) while the
+    // guides load; a build that stops before publishing removes it again.
+    let (loaded, staging) = std::thread::scope(|s| {
+        let staging = s.spawn(|| crate::output::stage(root, &out));
+        let loaded = source::load_site_with(
+            root,
+            &LoadOptions {
+                locales: opts.locales.clone(),
+            },
+        );
+        let staging = staging
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (loaded, staging)
+    });
+    let loaded = loaded?;
+    let staging = staging?;
     clock.lap("load");
     // The same checks as `errbook check`, with the same severity policy.
     let mut site = loaded.site;
@@ -139,7 +150,6 @@ pub fn build(root: &Path, opts: &BuildOptions) -> Result<BuildReport> {
         crate::sanitize::sanitize_site(&mut site);
     }
     let theme = Theme::load(root, &site.config.theme)?;
-    let staging = crate::output::stage(root, &out)?;
     let stats = render_all(&site, &theme, opts, &staging, &mut clock)?;
     // Freeing the model (a million small strings at 2,000 guides) takes about as long
     // as publishing, which is mostly the kernel's work: do both at once.
@@ -207,15 +217,27 @@ fn render_all(
     // time (each across threads): two at once held both merges (+250 MB at 2,000
     // guides per locale).
     drop((renderer, jobs));
-    for l in &locales {
-        let path = crate::render::errors_json_path(&l.tag);
-        count(staging.put_streamed(&path, &|sink| crate::render::locale_errors_json(l, sink))?);
-    }
-    for l in locales {
-        crate::render::search_files(l)
-            .into_par_iter()
-            .try_for_each(put)?;
-    }
+    // errors.json beside the search indexes: its pieces are joined on one thread, which
+    // the index's own serial steps leave room for (and it holds little memory).
+    let (errors_json, search) = rayon::join(
+        || {
+            locales.iter().try_for_each(|l| {
+                let path = crate::render::errors_json_path(&l.tag);
+                let make = |sink: &mut dyn FnMut(&[u8])| crate::render::locale_errors_json(l, sink);
+                count(staging.put_streamed(&path, &make)?);
+                Ok::<(), Error>(())
+            })
+        },
+        || {
+            locales.iter().try_for_each(|l| {
+                crate::render::search_files(l)
+                    .into_par_iter()
+                    .try_for_each(put)
+            })
+        },
+    );
+    errors_json?;
+    search?;
     clock.lap("search");
     Ok(RenderStats {
         files: files.into_inner(),

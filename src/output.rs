@@ -212,8 +212,9 @@ pub struct Staging<'w> {
     old: Option<Manifest>,
     /// Each file put so far: path, length, hash.
     new: Mutex<Vec<(String, u64, u64)>>,
-    /// Folders of the staging tree made so far.
-    dirs: Mutex<FxHashSet<PathBuf>>,
+    /// Folders of the staging tree made so far, by `/`-separated path (hashing a `Path`
+    /// goes component by component, once per file put).
+    dirs: Mutex<FxHashSet<String>>,
     finished: bool,
 }
 
@@ -361,8 +362,8 @@ impl<'w> Staging<'w> {
     ) -> Result<()> {
         let rel_path = relative_path(rel)?;
         let p = self.staging.join(&rel_path);
-        if let Some(dir) = p.parent() {
-            self.make_dir(dir)?;
+        if let (Some((rel_dir, _)), Some(dir)) = (rel.rsplit_once('/'), p.parent()) {
+            self.make_dir(rel_dir, dir)?;
         }
         let old = self.target.join(&rel_path);
         let same = match (&self.reuse, &self.old) {
@@ -380,13 +381,14 @@ impl<'w> Staging<'w> {
         Ok(())
     }
 
-    fn make_dir(&self, dir: &Path) -> Result<()> {
+    /// Makes folder `dir` of the staging tree (`rel_dir` under the output) unless made.
+    fn make_dir(&self, rel_dir: &str, dir: &Path) -> Result<()> {
         let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
-        if dirs.contains(dir) {
+        if dirs.contains(rel_dir) {
             return Ok(());
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create folder", dir, e))?;
-        dirs.insert(dir.to_path_buf());
+        dirs.insert(rel_dir.to_owned());
         Ok(())
     }
 

@@ -271,11 +271,18 @@ pub fn raw_findings(site: &Site) -> Vec<Diagnostic> {
         .iter()
         .flat_map(|l| l.guides.iter().map(move |g| (l.tag.as_str(), g)))
         .collect();
-    let mut found: Vec<Diagnostic> = guides
-        .par_iter()
-        .flat_map_iter(|(tag, guide)| findings_with(site, &paths, tag, guide))
-        .collect();
-    found.extend(l10n::check_site(site));
+    // The translation checks compare locales one slug at a time, on one thread: beside
+    // the per-guide checks rather than after them.
+    let (mut found, l10n): (Vec<Diagnostic>, _) = rayon::join(
+        || {
+            guides
+                .par_iter()
+                .flat_map_iter(|(tag, guide)| findings_with(site, &paths, tag, guide))
+                .collect()
+        },
+        || l10n::check_site(site),
+    );
+    found.extend(l10n);
     found
 }
 
