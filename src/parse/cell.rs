@@ -29,19 +29,26 @@ pub fn matching_end(events: &[Ev<'_>], i: usize) -> usize {
     events.len().saturating_sub(1)
 }
 
-fn tag_name(html: &str) -> Option<(bool, String)> {
+/// Whether `html` is an end tag, and its name in lowercase (borrowed unless it had
+/// capitals: this runs for every tag of every cell).
+fn tag_name(html: &str) -> Option<(bool, std::borrow::Cow<'_, str>)> {
     let t = html.trim();
     let inner = t.strip_prefix('<')?;
     let (closing, inner) = match inner.strip_prefix('/') {
         Some(rest) => (true, rest),
         None => (false, inner),
     };
-    let name: String = inner
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    (!name.is_empty()).then_some((closing, name))
+    // ASCII alphanumerics only, so the cut falls between characters.
+    let len = inner.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    let name = &inner[..len];
+    if name.is_empty() {
+        return None;
+    }
+    let name = match name.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => std::borrow::Cow::Owned(name.to_ascii_lowercase()),
+        false => std::borrow::Cow::Borrowed(name),
+    };
+    Some((closing, name))
 }
 
 /// Tags that only format text; dropped from plain text.
@@ -96,7 +103,14 @@ const FORMATTING_TAGS: &[&str] = &[
 /// Plain text: breaks and list items become new lines (items start with `- `),
 /// spaces are collapsed, empty lines dropped.
 pub fn plain_text(events: &[Ev<'_>]) -> String {
-    let mut raw = String::new();
+    // Sized for the text and a separator per other event, so it rarely grows.
+    let size = (events.iter())
+        .map(|(e, _)| match e {
+            Event::Text(t) | Event::Code(t) => t.len(),
+            _ => 3,
+        })
+        .sum();
+    let mut raw = String::with_capacity(size);
     for (e, _) in events {
         match e {
             Event::Text(t) | Event::Code(t) => raw.push_str(t),
@@ -105,11 +119,11 @@ pub fn plain_text(events: &[Ev<'_>]) -> String {
             Event::Html(h) | Event::InlineHtml(h) => match tag_name(h) {
                 Some((false, n)) if n == "li" => raw.push_str("\n- "),
                 Some((_, n))
-                    if matches!(n.as_str(), "br" | "p" | "ol" | "ul" | "li" | "div" | "tr") =>
+                    if matches!(n.as_ref(), "br" | "p" | "ol" | "ul" | "li" | "div" | "tr") =>
                 {
                     raw.push('\n')
                 }
-                Some((_, n)) if FORMATTING_TAGS.contains(&n.as_str()) => {}
+                Some((_, n)) if FORMATTING_TAGS.contains(&n.as_ref()) => {}
                 // Anything else (`<img onerror=…>`, `<script>`) is kept as the literal text
                 // the author wrote: plain text must never lose what a reader should see, and
                 // consumers (search snippets, the terminal) show it as text, never as HTML.

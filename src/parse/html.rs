@@ -244,6 +244,10 @@ fn close_element(
 
 /// Anchor names declared by `<a name="…">` or `<a id="…">` in raw HTML.
 pub fn anchor_names(html: &str) -> Vec<(usize, String)> {
+    // Most raw HTML in a guide is `<br>`: no `<a`, no regex search.
+    if !crate::text::contains_ascii_ci(html, "<a") {
+        return Vec::new();
+    }
     ANCHOR_NAME
         .captures_iter(html)
         .filter_map(|c| {
@@ -361,5 +365,8 @@ mod tests {
             r#"<a id="x"></a>Title <a id='y'>z</a>"#
         );
         assert_eq!(strip_empty_anchors(h), "Title <a id='y'>z</a>");
+        // Tag and attribute names in any case; none without an `<a` tag.
+        assert_eq!(anchor_names("<br><A ID=z>"), vec![(4, "z".into())]);
+        assert_eq!(anchor_names("<br/> name=\"x\" <b id=\"y\">"), vec![]);
     }
 }

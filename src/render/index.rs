@@ -531,27 +531,52 @@ pub fn collapse(s: &str) -> String {
 /// Plain text of an HTML fragment: tags dropped, common entities decoded, whitespace
 /// collapsed. Enough for labels and titles; never used to sanitize.
 pub fn plain(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
+    let mut text = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
         match c {
             '<' => in_tag = true,
             '>' if in_tag => {
                 in_tag = false;
-                out.push(' ');
+                text.push(' ');
             }
-            c if !in_tag => out.push(c),
+            c if !in_tag => text.push(c),
             _ => {}
         }
     }
-    let out = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    collapse(&out)
+    // Entities decoded and whitespace collapsed in one pass. No entity's replacement
+    // starts another, so this is what replacing each entity in turn would give.
+    const ENTITIES: [(&str, char); 6] = [
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&#39;", '\''),
+        ("&nbsp;", ' '),
+        ("&amp;", '&'),
+    ];
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    let mut rest = text.as_str();
+    while let Some(c) = rest.chars().next() {
+        let (c, len) = match c {
+            '&' => ENTITIES
+                .iter()
+                .find(|(name, _)| rest.starts_with(name))
+                .map_or(('&', 1), |&(name, c)| (c, name.len())),
+            c => (c, c.len_utf8()),
+        };
+        rest = &rest[len..];
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// [`shorten`] of [`collapse`], collapsing only as much of a long text as is shown.
@@ -585,6 +610,50 @@ pub fn shorten(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decodes_as_replacing_each_entity_in_turn_would() {
+        // What `plain` did before it decoded in one pass.
+        fn in_turn(html: &str) -> String {
+            let mut text = String::new();
+            let mut in_tag = false;
+            for c in html.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' if in_tag => {
+                        in_tag = false;
+                        text.push(' ');
+                    }
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            let text = text
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&#39;", "'")
+                .replace("&nbsp;", " ")
+                .replace("&amp;", "&");
+            collapse(&text)
+        }
+        for html in [
+            "",
+            "   ",
+            "&",
+            "&amp;lt;",
+            "&&lt;&gt",
+            "&amp;amp; &nbsp;&nbsp;x&nbsp;",
+            "a &l<b>t; b",
+            "<p> 원인: </p>\n<ul><li>&quot;백업&quot; &#39;실패&#39;</li></ul>",
+            "x\u{a0}y\u{3000}z",
+            "&nbsp;<br>&nbsp;",
+            "1 &lt; 2 &amp;&amp; 3 &gt; 2",
+            "<a href=\"x\">링크</a>&",
+        ] {
+            assert_eq!(plain(html), in_turn(html), "{html:?}");
+        }
+    }
 
     #[test]
     fn collapse_short_is_shorten_of_collapse() {

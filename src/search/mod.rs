@@ -322,7 +322,8 @@ fn append(to: &mut String, text: &str) {
 
 /// Whitespace collapsed, cut to `max` characters with an ellipsis.
 fn clip(text: &str, max: usize) -> String {
-    let mut out = String::new();
+    // At most `max` characters of up to 4 bytes, and the ellipsis.
+    let mut out = String::with_capacity(text.len().min(max * 4 + 3));
     let mut n = 0;
     for word in text.split_whitespace() {
         let len = word.chars().count();
