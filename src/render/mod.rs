@@ -353,8 +353,13 @@ impl<'a> Renderer<'a> {
     /// A fragment of guide HTML, minified when the templates were (pages are then put
     /// together from minified parts instead of being minified whole).
     fn fragment<'h>(&self, html: std::borrow::Cow<'h, str>) -> std::borrow::Cow<'h, str> {
-        if self.templates.tera_min.is_none() || is_minimal_text(&html) {
+        if self.templates.tera_min.is_none() {
             return html;
+        }
+        match minify_simple(&html) {
+            Some(None) => return html,
+            Some(Some(min)) => return std::borrow::Cow::Owned(min),
+            None => {}
         }
         // A fragment may close what an earlier one opened (a list an error table cuts
         // in two); the minifier would drop those end tags, which the page needs.
@@ -423,16 +428,95 @@ fn errors_json_file<S: AsRef<str>>(tag: &str, guides: &[S]) -> OutputFile {
     }
 }
 
-/// Text without tags, entities or whitespace to collapse, which the minifier would give
-/// back unchanged: many fragments (most error messages) are such text.
-fn is_minimal_text(html: &str) -> bool {
+/// What minify-html makes of the commonest fragments, without running it: text with
+/// single spaces and no entity or line break, tags without attributes of a few inline
+/// and list elements, properly nested, no space beside a list tag. minify-html gives
+/// those back as they are, but for `<br/>` and `<br />`, which become `<br>`. `None` for
+/// any other fragment; `Some(None)` when it is minimal already (most error messages are
+/// plain text; most fixes, text and `<br>` or a list). A test compares this with
+/// minify-html on every short combination of such pieces.
+fn minify_simple(html: &str) -> Option<Option<String>> {
+    const INLINE: [&[u8]; 5] = [b"b", b"code", b"em", b"i", b"strong"];
+    const LIST: [&[u8]; 3] = [b"li", b"ol", b"ul"];
     let b = html.as_bytes();
-    !b.first().is_some_and(u8::is_ascii_whitespace)
-        && !b.last().is_some_and(u8::is_ascii_whitespace)
-        && !b
-            .iter()
-            .any(|&c| matches!(c, b'<' | b'&' | b'\n' | b'\r' | b'\t' | 0x0c))
-        && !html.contains("  ")
+    if b.first().is_some_and(u8::is_ascii_whitespace)
+        || b.last().is_some_and(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
+    let mut open: Vec<&[u8]> = Vec::new();
+    // Made at the first long `<br />`, with `html[..copied]` in it.
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'&' | b'\n' | b'\r' | b'\t' | 0x0c => return None,
+            // minify-html drops a space that is all the text between two tags.
+            b' ' if matches!(b.get(i + 1), Some(b' ' | b'<')) && i > 0 && b[i - 1] == b'>' => {
+                return None
+            }
+            b' ' if b.get(i + 1) == Some(&b' ') => return None,
+            b'<' => {
+                let is_end = b.get(i + 1) == Some(&b'/');
+                let name_at = i + 1 + usize::from(is_end);
+                let len = (b[name_at..].iter())
+                    .take_while(|c| c.is_ascii_lowercase())
+                    .count();
+                let (name, after) = (&b[name_at..name_at + len], name_at + len);
+                let close = match &b[after..] {
+                    [b'>', ..] => after + 1,
+                    [b'/', b'>', ..] if name == b"br" && !is_end => after + 2,
+                    [b' ', b'/', b'>', ..] if name == b"br" && !is_end => after + 3,
+                    _ => return None,
+                };
+                let is_list = LIST.contains(&name);
+                if is_list
+                    && (b.get(i.wrapping_sub(1)) == Some(&b' ') || b.get(close) == Some(&b' '))
+                {
+                    return None;
+                }
+                if name == b"br" {
+                    if is_end {
+                        return None;
+                    }
+                    if close - i > 4 {
+                        let o = out.get_or_insert_with(|| String::with_capacity(html.len()));
+                        o.push_str(&html[copied..i]);
+                        o.push_str("<br>");
+                        copied = close;
+                    }
+                } else if !is_list && !INLINE.contains(&name) {
+                    return None;
+                } else if !is_end {
+                    // A list item only right inside a list, a list never inside inline
+                    // elements: elsewhere the parser closes elements the source did not.
+                    let parent = open.last().copied();
+                    let list_parent = matches!(parent, Some(b"ol" | b"ul"));
+                    if (name == b"li") != list_parent
+                        || (is_list && parent.is_some_and(|p| INLINE.contains(&p)))
+                    {
+                        return None;
+                    }
+                    open.push(name);
+                    if open.len() > MAX_MINIFY_DEPTH {
+                        return None;
+                    }
+                } else if open.pop() != Some(name) {
+                    return None;
+                }
+                i = close;
+            }
+            _ => i += 1,
+        }
+    }
+    if !open.is_empty() {
+        return None;
+    }
+    Some(out.map(|mut o| {
+        o.push_str(&html[copied..]);
+        o
+    }))
 }
 
 /// Minifies HTML so that it stays valid for the Nu HTML Checker: closing tags and the
