@@ -471,9 +471,7 @@ fn minify_simple(html: &str) -> Option<Option<String>> {
                     _ => return None,
                 };
                 let is_list = LIST.contains(&name);
-                if is_list
-                    && (b.get(i.wrapping_sub(1)) == Some(&b' ') || b.get(close) == Some(&b' '))
-                {
+                if is_list && (i > 0 && b[i - 1] == b' ' || b.get(close) == Some(&b' ')) {
                     return None;
                 }
                 if name == b"br" {
