@@ -147,6 +147,8 @@ pub struct Renderer<'a> {
     /// What every error page of a guide shows alike, by locale and guide; made by the
     /// first of them to be rendered.
     guide_shared: Vec<Vec<std::sync::OnceLock<context::GuideShared>>>,
+    /// Tells this renderer's per-thread copies from an earlier one's.
+    id: u64,
 }
 
 impl<'a> Renderer<'a> {
@@ -190,6 +192,10 @@ impl<'a> Renderer<'a> {
             opts,
             images: std::sync::OnceLock::new(),
             guide_shared,
+            id: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         })
     }
 
@@ -331,7 +337,7 @@ impl<'a> Renderer<'a> {
             name: template.to_owned(),
             message: format!("context: {e}"),
         })?;
-        ctx.insert_value("ui", page.common().ui_value.clone());
+        ctx.insert_value("ui", self.thread_ui(page.common().ui));
         for (key, value) in page.shared() {
             ctx.insert_value(key, value);
         }
@@ -348,6 +354,32 @@ impl<'a> Renderer<'a> {
                 Some(template),
             )),
         }
+    }
+
+    /// The UI strings `ui` converted for Tera, this thread's own copy. Tera clones a
+    /// value (an `Arc`) at every lookup and drops it after: on one copy shared by all
+    /// threads, each `{{ ui.… }}` of every page made the threads fight over its counts.
+    fn thread_ui(&self, ui: &crate::theme::Ui) -> tera::Value {
+        thread_local! {
+            /// By renderer and `Ui` address: the renderer's copies.
+            static COPIES: std::cell::RefCell<(u64, Vec<(usize, tera::Value)>)> =
+                const { std::cell::RefCell::new((0, Vec::new())) };
+        }
+        let at = std::ptr::from_ref(ui) as usize;
+        COPIES.with_borrow_mut(|(id, copies)| {
+            if *id != self.id {
+                *id = self.id;
+                copies.clear();
+            }
+            match copies.iter().find(|(a, _)| *a == at) {
+                Some((_, v)) => v.clone(),
+                None => {
+                    let v = tera::Value::from_serializable(ui);
+                    copies.push((at, v.clone()));
+                    v
+                }
+            }
+        })
     }
 
     /// A fragment of guide HTML, minified when the templates were (pages are then put
