@@ -84,16 +84,27 @@ pub fn tokenize(text: &str) -> Vec<String> {
 /// [`tokenize`] one token at a time, each lent from one buffer: an index counts tokens
 /// that mostly repeat, and a string for each would be most of the work.
 pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
-    let mut out = Tokens {
-        buf: String::new(),
-        emit,
-    };
+    // The characters and the token go into this thread's buffers, which the next text
+    // reuses: an index tokenizes a million short texts, and growing new ones for each
+    // was most of the allocating an index build did.
+    thread_local! {
+        static BUFFERS: std::cell::Cell<(Vec<char>, String)> =
+            const { std::cell::Cell::new((Vec::new(), String::new())) };
+    }
+    let (mut chars, buf) = BUFFERS.take();
+    chars.clear();
     // Most text is NFKC already (ASCII, Hangul syllables): the quick check spares
     // decomposing and recomposing it.
-    let chars: Vec<char> = match crate::text::is_nfkc(text) {
-        true => text.chars().collect(),
-        false => text.nfkc().collect(),
-    };
+    match crate::text::is_nfkc(text) {
+        true => chars.extend(text.chars()),
+        false => chars.extend(text.nfkc()),
+    }
+    let mut out = Tokens { buf, emit };
+    tokens_of(&chars, &mut out);
+    BUFFERS.set((chars, out.buf));
+}
+
+fn tokens_of(chars: &[char], out: &mut Tokens<'_>) {
     let mut i = 0;
     while i < chars.len() {
         let cls = class(chars[i]);
@@ -111,13 +122,13 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
                     }
                     j += 1;
                 }
-                word_tokens(&chars[i..j], &mut out);
+                word_tokens(&chars[i..j], out);
             }
             Class::Hangul | Class::HanKana => {
                 while j < chars.len() && class(chars[j]) == cls {
                     j += 1;
                 }
-                run_tokens(&chars[i..j], &mut out);
+                run_tokens(&chars[i..j], out);
             }
         }
         i = j;
@@ -172,6 +183,10 @@ fn word_tokens(word: &[char], out: &mut Tokens<'_>) {
     }
     out.push(word);
     if is_hex_literal(word) || word.contains(&'.') {
+        return;
+    }
+    // One part unless cut at `_` or before a capital (most words have neither).
+    if !word.contains(&'_') && !word[1..].iter().any(|c| c.is_uppercase()) {
         return;
     }
     let parts = word_parts(word);
