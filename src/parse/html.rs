@@ -89,20 +89,21 @@ pub fn balance(html: &str) -> Balanced {
         }
         out.push_str(text);
         last = all.end();
-        let name = tag[name_start..name_start + name_len].to_ascii_lowercase();
-
-        if VOID.contains(&name.as_str()) {
+        let raw_name = &tag[name_start..name_start + name_len];
+        // Void elements (most tags in cells are `<br>`) need no name of their own.
+        if let Some(&void) = VOID.iter().find(|v| v.eq_ignore_ascii_case(raw_name)) {
             if in_bare_list(&stack) {
                 open_cont(&mut out, &mut stack, all.start());
             }
             // `</br>` is read as `<br>` by browsers (and GitHub).
-            if closing && name == "br" {
+            if closing && void == "br" {
                 out.push_str("<br>");
             } else if !closing {
                 out.push_str(all.as_str());
             }
             continue;
         }
+        let name = raw_name.to_ascii_lowercase();
         if !closing {
             if self_closing {
                 out.push_str(all.as_str());
