@@ -13,8 +13,14 @@ pub fn encode_segment(s: &str) -> String {
 /// [`encode_segment`] appended to `out` (every page builds dozens of hrefs).
 pub fn encode_segment_into(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    // Most segments (`ko-KR`, `index.html`, entry stems) need no escape: copied whole.
+    if s.bytes().all(unreserved) {
+        out.push_str(s);
+        return;
+    }
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if unreserved(b) {
             out.push(b as char);
         } else {
             out.push('%');
