@@ -7,14 +7,12 @@
 /// leading dots go (no hidden files, no `..`), and `index` is renamed so an entry never
 /// overwrites its guide's `index.html`.
 pub fn file_stem(id: &str) -> String {
-    let mut s: String = id
-        .chars()
-        .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '#' | '%' => '-',
-            c if c.is_control() || c.is_whitespace() => '-',
-            c => c,
-        })
-        .collect();
+    let mut s = String::with_capacity(id.len() + 1);
+    s.extend(id.chars().map(|c| match c {
+        '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '#' | '%' => '-',
+        c if c.is_control() || c.is_whitespace() => '-',
+        c => c,
+    }));
     while s.starts_with('.') {
         s.remove(0);
     }
@@ -26,7 +24,7 @@ pub fn file_stem(id: &str) -> String {
     }
     // Windows reserves these names whatever the extension.
     const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "lpt1", "index"];
-    if RESERVED.contains(&s.to_ascii_lowercase().as_str()) {
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&s)) {
         s.push('-');
     }
     s
