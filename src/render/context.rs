@@ -37,11 +37,9 @@ pub struct Common<'a> {
     /// Set when the guide's front matter says `ms.translationtype: MT`.
     pub machine_translated: Option<MachineTranslated>,
     /// The locale's UI strings; templates see them as `ui`, converted once per locale
-    /// ([`Page`] puts them in).
+    /// and rendering thread (`Renderer::render_template` puts them in).
     #[serde(skip)]
     pub ui: &'a Ui,
-    #[serde(skip)]
-    pub ui_value: &'a tera::Value,
 }
 
 /// A page's context: its own fields, plus parts converted for Tera once and shared by

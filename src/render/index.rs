@@ -20,8 +20,6 @@ pub struct SiteIndex<'a> {
     pub default_locale: usize,
     /// UI strings for pages outside a locale (root, 404): the default locale's.
     pub root_ui: Ui,
-    /// `root_ui` as templates see it, converted once (not once per page).
-    pub root_ui_value: tera::Value,
 }
 
 /// Folder of each locale's "not translated yet" pages; no guide may take it.
@@ -43,8 +41,6 @@ pub struct LocaleIndex<'a> {
     /// The language's own name (`한국어`), from the theme's UI strings.
     pub name: String,
     pub ui: Ui,
-    /// `ui` as templates see it, converted once (not once per page).
-    pub ui_value: tera::Value,
     pub guides: Vec<GuideIndex<'a>>,
     /// Every code of the locale, in index order (`serve` reuses it while no guide's
     /// codes change).
@@ -271,7 +267,6 @@ impl<'a> SiteIndex<'a> {
         Ok(SiteIndex {
             locales,
             default_locale,
-            root_ui_value: tera::Value::from_serializable(&root_ui),
             root_ui,
         })
     }
@@ -322,7 +317,6 @@ impl<'a> LocaleIndex<'a> {
             locale,
             tag: &locale.tag,
             name,
-            ui_value: tera::Value::from_serializable(&ui),
             ui,
             guides,
             codes: table,

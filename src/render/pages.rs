@@ -219,11 +219,10 @@ struct CommonArgs<'s> {
 }
 
 fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
-    let (lang, ui, ui_value, home, codes) = match a.locale.and_then(|li| r.index.locales.get(li)) {
+    let (lang, ui, home, codes) = match a.locale.and_then(|li| r.index.locales.get(li)) {
         Some(l) => (
             l.tag,
             &l.ui,
-            &l.ui_value,
             href(a.depth, &[l.tag, "index.html"]),
             Some(href(a.depth, &[l.tag, "codes", "index.html"])),
         ),
@@ -233,13 +232,7 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
                 .locales
                 .get(r.index.default_locale)
                 .map_or(r.site.config.default_locale.as_str(), |l| l.tag);
-            (
-                lang,
-                &r.index.root_ui,
-                &r.index.root_ui_value,
-                href(a.depth, &["index.html"]),
-                None,
-            )
+            (lang, &r.index.root_ui, href(a.depth, &["index.html"]), None)
         }
     };
     Common {
@@ -272,7 +265,6 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
             _ => None,
         },
         ui,
-        ui_value,
     }
 }
 
