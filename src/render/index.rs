@@ -525,19 +525,7 @@ pub fn collapse(s: &str) -> String {
 /// Plain text of an HTML fragment: tags dropped, common entities decoded, whitespace
 /// collapsed. Enough for labels and titles; never used to sanitize.
 pub fn plain(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
+    let text = without_tags(html);
     // Entities decoded and whitespace collapsed in one pass. No entity's replacement
     // starts another, so this is what replacing each entity in turn would give.
     const ENTITIES: [(&str, char); 6] = [
@@ -571,6 +559,24 @@ pub fn plain(html: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `html` with each tag replaced by a space.
+fn without_tags(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
 }
 
 /// [`shorten`] of [`collapse`], collapsing only as much of a long text as is shown.
@@ -609,20 +615,7 @@ mod tests {
     fn plain_decodes_as_replacing_each_entity_in_turn_would() {
         // What `plain` did before it decoded in one pass.
         fn in_turn(html: &str) -> String {
-            let mut text = String::new();
-            let mut in_tag = false;
-            for c in html.chars() {
-                match c {
-                    '<' => in_tag = true,
-                    '>' if in_tag => {
-                        in_tag = false;
-                        text.push(' ');
-                    }
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            let text = text
+            let text = without_tags(html)
                 .replace("&lt;", "<")
                 .replace("&gt;", ">")
                 .replace("&quot;", "\"")

@@ -389,8 +389,8 @@ impl<'a> Renderer<'a> {
             return html;
         }
         match minify_simple(&html) {
-            Some(None) => return html,
-            Some(Some(min)) => return std::borrow::Cow::Owned(min),
+            Some(std::borrow::Cow::Borrowed(_)) => return html,
+            Some(std::borrow::Cow::Owned(min)) => return std::borrow::Cow::Owned(min),
             None => {}
         }
         // A fragment may close what an earlier one opened (a list an error table cuts
@@ -464,10 +464,10 @@ fn errors_json_file<S: AsRef<str>>(tag: &str, guides: &[S]) -> OutputFile {
 /// single spaces and no entity or line break, tags without attributes of a few inline
 /// and list elements, properly nested, no space beside a list tag. minify-html gives
 /// those back as they are, but for `<br/>` and `<br />`, which become `<br>`. `None` for
-/// any other fragment; `Some(None)` when it is minimal already (most error messages are
+/// any other fragment; borrowed when it is minimal already (most error messages are
 /// plain text; most fixes, text and `<br>` or a list). A test compares this with
 /// minify-html on every short combination of such pieces.
-fn minify_simple(html: &str) -> Option<Option<String>> {
+fn minify_simple(html: &str) -> Option<std::borrow::Cow<'_, str>> {
     const INLINE: [&[u8]; 5] = [b"b", b"code", b"em", b"i", b"strong"];
     const LIST: [&[u8]; 3] = [b"li", b"ol", b"ul"];
     let b = html.as_bytes();
@@ -543,10 +543,13 @@ fn minify_simple(html: &str) -> Option<Option<String>> {
     if !open.is_empty() {
         return None;
     }
-    Some(out.map(|mut o| {
-        o.push_str(&html[copied..]);
-        o
-    }))
+    Some(match out {
+        Some(mut o) => {
+            o.push_str(&html[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(html),
+    })
 }
 
 /// Minifies HTML so that it stays valid for the Nu HTML Checker: closing tags and the
