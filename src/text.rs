@@ -60,10 +60,21 @@ impl LineIndex {
 /// Whether `text` is NFKC already, as far as Unicode's quick check tells. ASCII and
 /// Hangul syllables, most of what guides hold, are answered without its table lookups.
 pub fn is_nfkc(text: &str) -> bool {
-    let plain = |c: char| c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c);
-    text.chars().all(plain)
+    text.is_ascii()
+        || text.chars().all(nfkc_at_a_glance)
         || unicode_normalization::is_nfkc_quick(text.chars())
             == unicode_normalization::IsNormalized::Yes
+}
+
+/// [`is_nfkc`] of text already decoded (the tokenizer decodes it anyway).
+pub fn is_nfkc_chars(chars: &[char]) -> bool {
+    chars.iter().all(|&c| nfkc_at_a_glance(c))
+        || unicode_normalization::is_nfkc_quick(chars.iter().copied())
+            == unicode_normalization::IsNormalized::Yes
+}
+
+fn nfkc_at_a_glance(c: char) -> bool {
+    c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 /// Whether `hay` contains `needle`, ASCII letters compared without case: a quick test

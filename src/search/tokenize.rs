@@ -63,6 +63,13 @@ fn is_han_kana(c: char) -> bool {
 }
 
 fn class(c: char) -> Class {
+    // Most characters of most guides are ASCII: spare them the script range checks.
+    if c.is_ascii() {
+        return match c.is_ascii_alphanumeric() || c == '_' {
+            true => Class::Word,
+            false => Class::Sep,
+        };
+    }
     if is_hangul(c) {
         Class::Hangul
     } else if is_han_kana(c) {
@@ -95,9 +102,14 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
     chars.clear();
     // Most text is NFKC already (ASCII, Hangul syllables): the quick check spares
     // decomposing and recomposing it.
-    match crate::text::is_nfkc(text) {
-        true => chars.extend(text.chars()),
-        false => chars.extend(text.nfkc()),
+    if text.is_ascii() {
+        chars.extend(text.bytes().map(char::from));
+    } else {
+        chars.extend(text.chars());
+        if !crate::text::is_nfkc_chars(&chars) {
+            chars.clear();
+            chars.extend(text.nfkc());
+        }
     }
     let mut out = Tokens { buf, emit };
     tokens_of(&chars, &mut out);
