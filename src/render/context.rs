@@ -10,30 +10,19 @@ use crate::theme::Ui;
 /// Fields every page has.
 #[derive(Debug, Serialize)]
 pub struct Common<'a> {
-    /// `root`, `home`, `guide`, `entry`, `codes`, `code` or `404`.
-    pub kind: &'static str,
-    /// The page's language (`<html lang>`).
-    pub lang: &'a str,
-    pub site_title: &'a str,
+    /// Where the page is. `None` on error pages: theirs is alike for all of a guide's
+    /// and converted for Tera once ([`GuideShared`]).
+    #[serde(flatten)]
+    pub place: Option<Place<'a>>,
     pub title: String,
     pub description: Option<String>,
     /// When set, the page sends the visitor on (meta refresh) to this href.
     pub redirect: Option<String>,
     /// Absolute URL of the page, only when `base_url` is set.
     pub canonical: Option<String>,
-    /// The way to `output/assets/`, ending in `/`.
-    pub assets: String,
-    /// The locale home (or the root page outside a locale).
-    pub home: String,
-    /// The locale's code index, when the page belongs to a locale.
-    pub codes: Option<String>,
-    /// The locale's search index and search page, when the page belongs to a locale.
-    pub search: Option<SearchLinks>,
     /// Every built locale, pointing at this page's counterpart, or at that locale's
     /// "not translated yet" page when it lacks the guide or entry.
     pub locales: Vec<LocaleLink>,
-    /// The guide's `ms.date`, on guide and error pages.
-    pub updated: Option<DateView>,
     /// Set when the guide's front matter says `ms.translationtype: MT`.
     pub machine_translated: Option<MachineTranslated>,
     /// The locale's UI strings; templates see them as `ui`, converted once per locale
@@ -42,14 +31,35 @@ pub struct Common<'a> {
     pub ui: &'a Ui,
 }
 
-/// A page's context: its own fields, plus parts converted for Tera once and shared by
-/// many pages (the UI strings; on error pages the guide and its checklist).
+/// The fields of [`Common`] that follow from the page's kind, locale, folder and guide
+/// alone.
+#[derive(Debug, Serialize)]
+pub struct Place<'a> {
+    /// `root`, `home`, `guide`, `entry`, `codes`, `code` or `404`.
+    pub kind: &'static str,
+    /// The page's language (`<html lang>`).
+    pub lang: &'a str,
+    pub site_title: &'a str,
+    /// The way to `output/assets/`, ending in `/`.
+    pub assets: String,
+    /// The locale home (or the root page outside a locale).
+    pub home: String,
+    /// The locale's code index, when the page belongs to a locale.
+    pub codes: Option<String>,
+    /// The locale's search index and search page, when the page belongs to a locale.
+    pub search: Option<SearchLinks>,
+    /// The guide's `ms.date`, on guide and error pages.
+    pub updated: Option<DateView>,
+}
+
+/// A page's context: its own fields, on top of parts converted for Tera once and shared
+/// by many pages (the UI strings; on error pages their guide's [`GuideShared`]).
 pub trait Page: Serialize {
     fn common(&self) -> &Common<'_>;
 
     /// Context entries this page shares with others, already converted.
-    fn shared(&self) -> Vec<(&'static str, tera::Value)> {
-        Vec::new()
+    fn shared(&self) -> Option<&tera::Context> {
+        None
     }
 }
 
@@ -76,21 +86,17 @@ impl Page for EntryPage<'_> {
         &self.common
     }
 
-    fn shared(&self) -> Vec<(&'static str, tera::Value)> {
-        vec![
-            ("guide", self.shared.guide.clone()),
-            ("checklist", self.shared.checklist.clone()),
-        ]
+    fn shared(&self) -> Option<&tera::Context> {
+        Some(&self.shared.context)
     }
 }
 
 /// What every error page of a guide shows alike, converted for Tera once per guide.
 #[derive(Debug)]
 pub struct GuideShared {
-    /// [`GuideInfo`] as seen from the guide's folder.
-    pub guide: tera::Value,
-    /// The guide's "basic troubleshooting" items, as HTML (a list of strings).
-    pub checklist: tera::Value,
+    /// `guide` ([`GuideInfo`] as seen from the guide's folder), `checklist` (the guide's
+    /// "basic troubleshooting" items, as HTML) and the fields of [`Place`].
+    pub context: tera::Context,
 }
 
 /// A date, as `<time datetime>` wants it and as the locale writes it (`date_format`).

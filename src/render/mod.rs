@@ -326,21 +326,24 @@ impl<'a> Renderer<'a> {
         &self,
         li: usize,
         gi: usize,
-        make: impl FnOnce() -> context::GuideShared,
-    ) -> &context::GuideShared {
+        make: impl FnOnce() -> Result<context::GuideShared>,
+    ) -> Result<&context::GuideShared> {
         // The index and this table are built from the same locales and guides.
-        self.guide_shared[li][gi].get_or_init(make)
+        let cell = &self.guide_shared[li][gi];
+        if let Some(shared) = cell.get() {
+            return Ok(shared);
+        }
+        let made = make()?;
+        Ok(cell.get_or_init(|| made))
     }
 
     fn render_template<T: context::Page>(&self, template: &str, page: &T) -> Result<Vec<u8>> {
-        let mut ctx = tera_context::context_of(page).map_err(|e| Error::Template {
+        let mut ctx = page.shared().cloned().unwrap_or_default();
+        tera_context::add_fields(&mut ctx, page).map_err(|e| Error::Template {
             name: template.to_owned(),
             message: format!("context: {e}"),
         })?;
         ctx.insert_value("ui", self.thread_ui(page.common().ui));
-        for (key, value) in page.shared() {
-            ctx.insert_value(key, value);
-        }
         let t = &self.templates;
         let tera = t.tera_min.as_ref().unwrap_or(&t.tera);
         // Rendered straight into bytes: `Tera::render` would check the bytes are UTF-8

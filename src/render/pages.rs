@@ -216,48 +216,24 @@ struct CommonArgs<'s> {
     path: Vec<String>,
     /// The guide the page shows (guide and error pages): its date and MT flag.
     guide: Option<&'s crate::model::Guide>,
+    /// False on error pages, whose [`Place`] their guide's [`GuideShared`] holds.
+    with_place: bool,
 }
 
 fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
-    let (lang, ui, home, codes) = match a.locale.and_then(|li| r.index.locales.get(li)) {
-        Some(l) => (
-            l.tag,
-            &l.ui,
-            href(a.depth, &[l.tag, "index.html"]),
-            Some(href(a.depth, &[l.tag, "codes", "index.html"])),
-        ),
-        None => {
-            let lang = r
-                .index
-                .locales
-                .get(r.index.default_locale)
-                .map_or(r.site.config.default_locale.as_str(), |l| l.tag);
-            (lang, &r.index.root_ui, href(a.depth, &["index.html"]), None)
-        }
+    let ui = match a.locale.and_then(|li| r.index.locales.get(li)) {
+        Some(l) => &l.ui,
+        None => &r.index.root_ui,
     };
     Common {
-        kind: a.kind,
-        lang,
-        site_title: &r.site.config.title,
+        place: a
+            .with_place
+            .then(|| place(r, a.kind, a.locale, a.depth, a.guide)),
         title: a.title,
         description: a.description,
         redirect: None,
         canonical: canonical(r, &a.path),
-        assets: format!("{}assets/", super::url::up(a.depth)),
-        home,
-        codes,
-        search: a
-            .locale
-            .and_then(|li| r.index.locales.get(li))
-            .map(|l| SearchLinks {
-                index: href(a.depth, &[l.tag, "search-index.js"]),
-                page: href(a.depth, &[l.tag, "search.html"]),
-            }),
         locales: locale_links(r, a.locale, a.depth, a.page),
-        updated: a
-            .guide
-            .and_then(|g| g.front_matter.date)
-            .map(|d| date_view(d, ui)),
         machine_translated: match (a.guide, a.locale) {
             (Some(g), Some(li)) if g.front_matter.machine_translated => Some(MachineTranslated {
                 source: mt_source(r, li, a.depth, a.page),
@@ -265,6 +241,55 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
             _ => None,
         },
         ui,
+    }
+}
+
+/// The fields of a page's [`Place`]: its kind, and where it is (locale, folder depth,
+/// guide).
+fn place<'a>(
+    r: &'a Renderer<'_>,
+    kind: &'static str,
+    locale: Option<usize>,
+    depth: usize,
+    guide: Option<&crate::model::Guide>,
+) -> Place<'a> {
+    let (lang, ui, home, codes, search) = match locale.and_then(|li| r.index.locales.get(li)) {
+        Some(l) => (
+            l.tag,
+            &l.ui,
+            href(depth, &[l.tag, "index.html"]),
+            Some(href(depth, &[l.tag, "codes", "index.html"])),
+            Some(SearchLinks {
+                index: href(depth, &[l.tag, "search-index.js"]),
+                page: href(depth, &[l.tag, "search.html"]),
+            }),
+        ),
+        None => {
+            let lang = r
+                .index
+                .locales
+                .get(r.index.default_locale)
+                .map_or(r.site.config.default_locale.as_str(), |l| l.tag);
+            (
+                lang,
+                &r.index.root_ui,
+                href(depth, &["index.html"]),
+                None,
+                None,
+            )
+        }
+    };
+    Place {
+        kind,
+        lang,
+        site_title: &r.site.config.title,
+        assets: format!("{}assets/", super::url::up(depth)),
+        home,
+        codes,
+        search,
+        updated: guide
+            .and_then(|g| g.front_matter.date)
+            .map(|d| date_view(d, ui)),
     }
 }
 
@@ -288,6 +313,7 @@ fn root(r: &Renderer<'_>) -> Result<OutputFile> {
             page: PageRef::Home,
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     common.canonical = None;
@@ -318,6 +344,7 @@ fn not_found(r: &Renderer<'_>) -> Result<OutputFile> {
             page: PageRef::Home,
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     common.canonical = None;
@@ -339,6 +366,7 @@ fn home(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             page: PageRef::Home,
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     let guides = l
@@ -391,6 +419,7 @@ fn guide_page(r: &Renderer<'_>, li: usize, gi: usize) -> Result<OutputFile> {
             page: PageRef::Guide(&g.guide.slug),
             path: path.clone(),
             guide: Some(g.guide),
+            with_place: true,
         },
     );
     let mut body = Vec::with_capacity(g.guide.body.len());
@@ -489,6 +518,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             page: PageRef::Entry(&g.guide.slug, &e.id),
             path: path.clone(),
             guide: Some(g.guide),
+            with_place: false,
         },
     );
     let section = g.section(&e.section);
@@ -570,16 +600,20 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         .collect();
     let page = EntryPage {
         common,
-        shared: r.guide_shared(li, gi, || GuideShared {
-            guide: tera::Value::from_serializable(&guide_info(g, 0)),
-            checklist: tera::Value::from_serializable(
-                &g.guide
-                    .checklist
-                    .iter()
-                    .map(|c| localize(r, l, g, &c.html, true))
-                    .collect::<Vec<_>>(),
-            ),
-        }),
+        shared: r.guide_shared(li, gi, || {
+            let checklist: Vec<_> = (g.guide.checklist.iter())
+                .map(|c| localize(r, l, g, &c.html, true))
+                .collect();
+            let mut context = tera::Context::new();
+            context.insert("guide", &guide_info(g, 0));
+            context.insert("checklist", &checklist);
+            let place = place(r, "entry", Some(li), 2, Some(g.guide));
+            super::tera_context::add_fields(&mut context, &place).map_err(|e| Error::Template {
+                name: "entry.html".into(),
+                message: format!("context: {e}"),
+            })?;
+            Ok(GuideShared { context })
+        })?,
         entry,
         prev: ei.checked_sub(1).map(nav),
         next: (ei + 1 < g.entry_count()).then(|| nav(ei + 1)),
@@ -636,6 +670,7 @@ fn codes_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             page: PageRef::Codes,
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     let mut groups: Vec<CodeGroup> = Vec::new();
@@ -670,6 +705,7 @@ fn code_page(r: &Renderer<'_>, li: usize, ci: usize) -> Result<OutputFile> {
             page: PageRef::Code(&c.normalized),
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     let code = code_summary(l, ci, true);
@@ -696,6 +732,7 @@ fn search_page(r: &Renderer<'_>, li: usize) -> Result<OutputFile> {
             page: PageRef::Search,
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     let bytes = r.render_template("search.html", &RootPage { common })?;
@@ -727,6 +764,7 @@ fn untranslated_page(r: &Renderer<'_>, li: usize, pi: usize) -> Result<OutputFil
             page,
             path: path.clone(),
             guide: None,
+            with_place: true,
         },
     );
     // Not worth indexing: the page only points elsewhere.

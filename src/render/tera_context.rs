@@ -13,11 +13,16 @@ use serde::ser::{self, Impossible, Serialize, Serializer};
 
 /// The context of `page`, a struct (or a map with string keys, which is what a struct
 /// with a `#[serde(flatten)]` field serializes as).
-pub fn context_of<T: Serialize + ?Sized>(page: &T) -> Result<tera::Context, String> {
+#[cfg(test)]
+fn context_of<T: Serialize + ?Sized>(page: &T) -> Result<tera::Context, String> {
     let mut ctx = tera::Context::new();
-    page.serialize(TopLevel { ctx: &mut ctx })
-        .map_err(|e| e.0)?;
+    add_fields(&mut ctx, page)?;
     Ok(ctx)
+}
+
+/// The fields of `page` inserted into `ctx` (replacing entries of the same name).
+pub fn add_fields<T: Serialize + ?Sized>(ctx: &mut tera::Context, page: &T) -> Result<(), String> {
+    page.serialize(TopLevel { ctx }).map_err(|e| e.0)
 }
 
 #[derive(Debug)]
