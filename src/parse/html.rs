@@ -8,9 +8,6 @@ use regex::Regex;
 
 use crate::model::HtmlIssueKind;
 
-static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^<>"']|"[^"]*"|'[^']*')*?)(/?)>"#).unwrap()
-});
 static ANCHOR_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)<a\s+(?:[^>]*?\s)?(?:name|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>"#)
         .unwrap()
@@ -44,6 +41,49 @@ pub struct Balanced {
     pub issues: Vec<TagIssue>,
 }
 
+/// The byte ranges of the tags of `html`: `<`, an optional `/`, a letter, then anything
+/// up to the first `>` outside quotes, where a quote runs to the next one of its kind; no
+/// `<` outside quotes. What the regex
+/// `<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^<>"']|"[^"]*"|'[^']*')*?)(/?)>` finds, scanned by
+/// hand: the regex was most of the time spent balancing cells.
+fn tags(html: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let b = html.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(at) = memchr::memchr(b'<', b.get(from..)?) {
+            let start = from + at;
+            match tag_end(b, start) {
+                Some(end) => {
+                    from = end;
+                    return Some(start..end);
+                }
+                None => from = start + 1,
+            }
+        }
+        from = b.len();
+        None
+    })
+}
+
+/// Where the tag starting at `b[start]` (a `<`) ends, if one does.
+fn tag_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    if b.get(i) == Some(&b'/') {
+        i += 1;
+    }
+    if !b.get(i)?.is_ascii_alphabetic() {
+        return None;
+    }
+    loop {
+        match *b.get(i)? {
+            b'>' => return Some(i + 1),
+            b'<' => return None,
+            q @ (b'"' | b'\'') => i += 2 + memchr::memchr(q, b.get(i + 1..)?)?,
+            _ => i += 1,
+        }
+    }
+}
+
 /// Balances the tags of an HTML fragment: stray end tags are dropped, unclosed elements
 /// are closed, `</br>` becomes `<br>`, and content put straight into a list (outside any
 /// `<li>`) is wrapped in an unmarked `<li class="eb-cont">` so the output stays valid.
@@ -74,8 +114,8 @@ pub fn balance(html: &str) -> Balanced {
 
     // Matches only, read by hand: capture groups made the regex engine backtrack for
     // every tag of every cell.
-    for all in TAG.find_iter(html) {
-        let tag = all.as_str();
+    for all in tags(html) {
+        let tag = &html[all.clone()];
         let closing = tag.starts_with("</");
         let name_start = if closing { 2 } else { 1 };
         let name_len = tag[name_start..]
@@ -83,30 +123,30 @@ pub fn balance(html: &str) -> Balanced {
             .unwrap_or(tag.len() - name_start);
         // The attributes match lazily, so a `/` right before `>` always ends the tag.
         let self_closing = tag.ends_with("/>");
-        let text = &html[last..all.start()];
+        let text = &html[last..all.start];
         if !text.trim().is_empty() && in_bare_list(&stack) {
-            open_cont(&mut out, &mut stack, all.start());
+            open_cont(&mut out, &mut stack, all.start);
         }
         out.push_str(text);
-        last = all.end();
+        last = all.end;
         let raw_name = &tag[name_start..name_start + name_len];
         // Void elements (most tags in cells are `<br>`) need no name of their own.
         if let Some(&void) = VOID.iter().find(|v| v.eq_ignore_ascii_case(raw_name)) {
             if in_bare_list(&stack) {
-                open_cont(&mut out, &mut stack, all.start());
+                open_cont(&mut out, &mut stack, all.start);
             }
             // `</br>` is read as `<br>` by browsers (and GitHub).
             if closing && void == "br" {
                 out.push_str("<br>");
             } else if !closing {
-                out.push_str(all.as_str());
+                out.push_str(tag);
             }
             continue;
         }
         let name = raw_name.to_ascii_lowercase();
         if !closing {
             if self_closing {
-                out.push_str(all.as_str());
+                out.push_str(tag);
                 continue;
             }
             if name == "li" {
@@ -118,7 +158,7 @@ pub fn balance(html: &str) -> Balanced {
                 }
                 if !in_bare_list(&stack) {
                     out.push_str("<ul>");
-                    stack.push(("ul".into(), all.start(), true));
+                    stack.push(("ul".into(), all.start, true));
                 }
             } else if LISTS.contains(&name.as_str()) {
                 // A list right inside a list, after a closed item: the author meant `</ol>`.
@@ -127,7 +167,7 @@ pub fn balance(html: &str) -> Balanced {
                         issues.push(TagIssue {
                             tag: name.clone(),
                             kind: HtmlIssueKind::Unclosed,
-                            offset: all.start(),
+                            offset: all.start,
                             len: all.len(),
                         });
                         out.push_str(&format!("</{name}>"));
@@ -136,13 +176,13 @@ pub fn balance(html: &str) -> Balanced {
                     }
                 }
                 if in_bare_list(&stack) {
-                    open_cont(&mut out, &mut stack, all.start());
+                    open_cont(&mut out, &mut stack, all.start);
                 }
             } else if in_bare_list(&stack) {
-                open_cont(&mut out, &mut stack, all.start());
+                open_cont(&mut out, &mut stack, all.start);
             }
-            out.push_str(all.as_str());
-            stack.push((name, all.start(), false));
+            out.push_str(tag);
+            stack.push((name, all.start, false));
             continue;
         }
         // An end tag: close up to the matching element, or drop it.
@@ -153,12 +193,12 @@ pub fn balance(html: &str) -> Balanced {
                     close_element(open, &mut out, &mut issues);
                 }
                 stack.pop();
-                out.push_str(all.as_str());
+                out.push_str(tag);
             }
             None => issues.push(TagIssue {
                 tag: name,
                 kind: HtmlIssueKind::Stray,
-                offset: all.start(),
+                offset: all.start,
                 len: all.len(),
             }),
         }
@@ -295,6 +335,37 @@ pub fn urls(html: &str) -> Vec<(usize, String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_what_the_tag_regex_finds() {
+        let re = Regex::new(r#"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^<>"']|"[^"]*"|'[^']*')*?)(/?)>"#)
+            .unwrap();
+        let check = |html: &str| {
+            let want: Vec<_> = re.find_iter(html).map(|m| m.range()).collect();
+            assert_eq!(tags(html).collect::<Vec<_>>(), want, "{html:?}");
+        };
+        // Every string of up to 6 of these pieces.
+        let pieces = ["<", ">", "/", "a", "-", "\"", "'", " ", "é"];
+        let mut strings = vec![String::new()];
+        for _ in 0..6 {
+            strings = strings
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            strings.iter().for_each(|s| check(s));
+        }
+        for html in [
+            "<br>",
+            "a<br/>b</br>",
+            r#"<a href="x>y" title='<'>t</a>"#,
+            "<ol><li>one<li>two</ol>",
+            "1 < 2 > 0 <3 <b>x</b>",
+            r#"<a href="unclosed>x</a><b>y</b>"#,
+            "<p\n class=x>모음</p>",
+        ] {
+            check(html);
+        }
+    }
 
     #[test]
     fn balanced_input_is_unchanged() {
