@@ -14,7 +14,10 @@ sizes=("${@:-200 2000}")
 sizes=(${sizes[*]})
 
 cargo build --release --bin errbook --example gencorpus
-bin="$PWD/$target/release/errbook"
+case "$target" in
+    /*) bin="$target/release/errbook" ;;
+    *) bin="$PWD/$target/release/errbook" ;;
+esac
 work="${WORK:-$(mktemp -d)}"
 [ -n "${WORK:-}" ] || trap 'rm -rf "$work"' EXIT
 
