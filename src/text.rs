@@ -60,21 +60,25 @@ impl LineIndex {
 /// Whether `text` is NFKC already, as far as Unicode's quick check tells. ASCII and
 /// Hangul syllables, most of what guides hold, are answered without its table lookups.
 pub fn is_nfkc(text: &str) -> bool {
-    text.is_ascii()
-        || text.chars().all(nfkc_at_a_glance)
-        || unicode_normalization::is_nfkc_quick(text.chars())
-            == unicode_normalization::IsNormalized::Yes
+    text.is_ascii() || chars_are_nfkc(text.chars())
 }
 
-/// [`is_nfkc`] of text already decoded (the tokenizer decodes it anyway).
-pub fn is_nfkc_chars(chars: &[char]) -> bool {
-    chars.iter().all(|&c| nfkc_at_a_glance(c))
-        || unicode_normalization::is_nfkc_quick(chars.iter().copied())
-            == unicode_normalization::IsNormalized::Yes
+/// [`is_nfkc`] of characters (the tokenizer has them decoded already).
+pub fn chars_are_nfkc(chars: impl Iterator<Item = char> + Clone) -> bool {
+    let plain = |c: char| c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c);
+    chars.clone().all(plain)
+        || unicode_normalization::is_nfkc_quick(chars) == unicode_normalization::IsNormalized::Yes
 }
 
-fn nfkc_at_a_glance(c: char) -> bool {
-    c.is_ascii() || ('\u{AC00}'..='\u{D7A3}').contains(&c)
+/// Every concatenation of `n` of `pieces` (repeats allowed), for tests that compare two
+/// ways of doing one thing on all short inputs.
+#[cfg(test)]
+pub(crate) fn sequences(pieces: &[&str], n: usize) -> Vec<String> {
+    (0..n).fold(vec![String::new()], |seqs, _| {
+        (seqs.iter())
+            .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+            .collect()
+    })
 }
 
 /// Whether `hay` contains `needle`, ASCII letters compared without case: a quick test

@@ -106,7 +106,7 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
         chars.extend(text.bytes().map(char::from));
     } else {
         chars.extend(text.chars());
-        if !crate::text::is_nfkc_chars(&chars) {
+        if !crate::text::chars_are_nfkc(chars.iter().copied()) {
             chars.clear();
             chars.extend(text.nfkc());
         }
