@@ -339,10 +339,7 @@ impl<'a> Renderer<'a> {
 
     fn render_template<T: context::Page>(&self, template: &str, page: &T) -> Result<Vec<u8>> {
         let mut ctx = page.shared().cloned().unwrap_or_default();
-        tera_context::add_fields(&mut ctx, page).map_err(|e| Error::Template {
-            name: template.to_owned(),
-            message: format!("context: {e}"),
-        })?;
+        tera_context::add_fields(&mut ctx, page, template)?;
         ctx.insert_value("ui", self.thread_ui(page.common().ui));
         let t = &self.templates;
         let tera = t.tera_min.as_ref().unwrap_or(&t.tera);

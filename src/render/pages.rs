@@ -220,11 +220,15 @@ struct CommonArgs<'s> {
     with_place: bool,
 }
 
-fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
-    let ui = match a.locale.and_then(|li| r.index.locales.get(li)) {
+/// The UI strings of a page of `locale`, or of a page outside the locales.
+fn ui_of<'a>(r: &'a Renderer<'_>, locale: Option<usize>) -> &'a crate::theme::Ui {
+    match locale.and_then(|li| r.index.locales.get(li)) {
         Some(l) => &l.ui,
         None => &r.index.root_ui,
-    };
+    }
+}
+
+fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
     Common {
         place: a
             .with_place
@@ -240,7 +244,7 @@ fn common<'a>(r: &'a Renderer<'_>, a: CommonArgs<'_>) -> Common<'a> {
             }),
             _ => None,
         },
-        ui,
+        ui: ui_of(r, a.locale),
     }
 }
 
@@ -253,10 +257,9 @@ fn place<'a>(
     depth: usize,
     guide: Option<&crate::model::Guide>,
 ) -> Place<'a> {
-    let (lang, ui, home, codes, search) = match locale.and_then(|li| r.index.locales.get(li)) {
+    let (lang, home, codes, search) = match locale.and_then(|li| r.index.locales.get(li)) {
         Some(l) => (
             l.tag,
-            &l.ui,
             href(depth, &[l.tag, "index.html"]),
             Some(href(depth, &[l.tag, "codes", "index.html"])),
             Some(SearchLinks {
@@ -270,13 +273,7 @@ fn place<'a>(
                 .locales
                 .get(r.index.default_locale)
                 .map_or(r.site.config.default_locale.as_str(), |l| l.tag);
-            (
-                lang,
-                &r.index.root_ui,
-                href(depth, &["index.html"]),
-                None,
-                None,
-            )
+            (lang, href(depth, &["index.html"]), None, None)
         }
     };
     Place {
@@ -289,7 +286,7 @@ fn place<'a>(
         search,
         updated: guide
             .and_then(|g| g.front_matter.date)
-            .map(|d| date_view(d, ui)),
+            .map(|d| date_view(d, ui_of(r, locale))),
     }
 }
 
@@ -608,10 +605,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
             context.insert("guide", &guide_info(g, 0));
             context.insert("checklist", &checklist);
             let place = place(r, "entry", Some(li), 2, Some(g.guide));
-            super::tera_context::add_fields(&mut context, &place).map_err(|e| Error::Template {
-                name: "entry.html".into(),
-                message: format!("context: {e}"),
-            })?;
+            super::tera_context::add_fields(&mut context, &place, "entry.html")?;
             Ok(GuideShared { context })
         })?,
         entry,

@@ -14,15 +14,24 @@ use serde::ser::{self, Impossible, Serialize, Serializer};
 /// The context of `page`, a struct (or a map with string keys, which is what a struct
 /// with a `#[serde(flatten)]` field serializes as).
 #[cfg(test)]
-fn context_of<T: Serialize + ?Sized>(page: &T) -> Result<tera::Context, String> {
+fn context_of<T: Serialize + ?Sized>(page: &T) -> crate::error::Result<tera::Context> {
     let mut ctx = tera::Context::new();
-    add_fields(&mut ctx, page)?;
+    add_fields(&mut ctx, page, "test")?;
     Ok(ctx)
 }
 
-/// The fields of `page` inserted into `ctx` (replacing entries of the same name).
-pub fn add_fields<T: Serialize + ?Sized>(ctx: &mut tera::Context, page: &T) -> Result<(), String> {
-    page.serialize(TopLevel { ctx }).map_err(|e| e.0)
+/// The fields of `page` inserted into `ctx` (replacing entries of the same name); a
+/// failure is an error of the context of `template`.
+pub fn add_fields<T: Serialize + ?Sized>(
+    ctx: &mut tera::Context,
+    page: &T,
+    template: &str,
+) -> crate::error::Result<()> {
+    page.serialize(TopLevel { ctx })
+        .map_err(|e| crate::error::Error::Template {
+            name: template.to_owned(),
+            message: format!("context: {}", e.0),
+        })
 }
 
 #[derive(Debug)]
