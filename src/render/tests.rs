@@ -524,15 +524,8 @@ fn fragments_passed_over_by_the_minifier_are_what_it_would_give_back() {
     ];
     let mut answered = 0;
     let mut seqs = |set: &[&str], n: usize| {
-        let mut idx = vec![0usize; n];
-        loop {
-            let html: String = idx.iter().map(|&i| set[i]).collect();
+        for html in crate::text::sequences(set, n) {
             answered += usize::from(check(&html));
-            let Some(k) = idx.iter().rposition(|&i| i + 1 < set.len()) else {
-                break;
-            };
-            idx[k] += 1;
-            idx[k + 1..].iter_mut().for_each(|i| *i = 0);
         }
     };
     for n in 1..=3 {
