@@ -7,6 +7,8 @@
 //! place; the old site is deleted, its marker last. A build that fails or is killed
 //! leaves the earlier site or the new one, never a mix; its leftovers are removed by the
 //! next build, which also puts the old site back if a kill fell between the two renames.
+//! A build whose every file is already published, and nothing else, changes nothing:
+//! the staging folder is dropped and the published site stays as it was.
 
 use std::borrow::Cow;
 use std::ffi::OsString;
@@ -137,7 +139,7 @@ pub type WriteFile<'a> = dyn Fn(&Path, &[u8]) -> std::io::Result<()> + Sync + 'a
 /// A file whose bytes equal those already published is hard-linked from the current
 /// output instead of written again: a rebuild creates files only for what changed (their
 /// modification times tell a sync tool what to copy), which is also much faster than
-/// writing every file anew.
+/// writing every file anew; a rebuild that changes nothing leaves the output untouched.
 pub fn publish(root: &Path, out: &Path, files: &[OutputFile]) -> Result<()> {
     publish_with(root, out, files, &write_file)
 }
@@ -210,12 +212,23 @@ pub struct Staging<'w> {
     write: &'w WriteFile<'w>,
     /// The published site's manifest, when it has a readable one.
     old: Option<Manifest>,
-    /// Each file put so far: path, length, hash.
-    new: Mutex<Vec<(String, u64, u64)>>,
+    /// Each file put so far.
+    new: Mutex<Vec<Put>>,
+    /// How many files were written rather than left to reuse a published one.
+    written: AtomicUsize,
     /// Folders of the staging tree made so far, by `/`-separated path (hashing a `Path`
     /// goes component by component, once per file put).
     dirs: Mutex<FxHashSet<String>>,
     finished: bool,
+}
+
+/// A file of the new site: its path, length and hash, and whether the published file
+/// with those bytes is to be reused (linked into the staging folder at the end).
+struct Put {
+    rel: String,
+    len: u64,
+    hash: u64,
+    reuse: bool,
 }
 
 /// [`MANIFEST`] as read back: files by path, and when it was written.
@@ -255,12 +268,16 @@ impl Manifest {
     }
 }
 
-fn manifest_text(mut files: Vec<(String, u64, u64)>) -> String {
-    files.sort_unstable();
+fn manifest_text(files: &[Put]) -> String {
+    let mut lines: Vec<(&str, u64, u64)> = files
+        .iter()
+        .map(|f| (f.rel.as_str(), f.len, f.hash))
+        .collect();
+    lines.sort_unstable();
     let mut text = String::with_capacity(files.len() * 64);
     text.push_str(MANIFEST_HEADER);
     text.push('\n');
-    for (path, len, hash) in files {
+    for (path, len, hash) in lines {
         use std::fmt::Write as _;
         let _ = writeln!(text, "{hash:016x} {len} {path}");
     }
@@ -301,6 +318,7 @@ impl<'w> Staging<'w> {
             reuse,
             write,
             new: Mutex::new(Vec::new()),
+            written: AtomicUsize::new(0),
             dirs: Mutex::new(FxHashSet::default()),
             finished: false,
         };
@@ -316,8 +334,8 @@ impl<'w> Staging<'w> {
         Ok(staging)
     }
 
-    /// Writes one file of the new site (`rel` is `/`-separated), or hard-links the
-    /// published one when its bytes are unchanged.
+    /// Writes one file of the new site (`rel` is `/`-separated), or reuses the published
+    /// one when its bytes are unchanged.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let len = bytes.len() as u64;
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
@@ -350,9 +368,10 @@ impl<'w> Staging<'w> {
         Ok(len)
     }
 
-    /// Hard-links the published `rel` when its bytes are those of `(len, hash)`, else
-    /// writes `bytes()`; `same_bytes` compares with a published file the manifest does
-    /// not know.
+    /// Reuses the published `rel` when its bytes are those of `(len, hash)`, else writes
+    /// `bytes()`; `same_bytes` compares with a published file the manifest does not know.
+    /// A reused file is only noted here: [`finish`](Self::finish) links it, or, when the
+    /// whole site turns out unchanged, leaves the published site as it is.
     fn place<'b>(
         &self,
         rel: &str,
@@ -361,26 +380,75 @@ impl<'w> Staging<'w> {
         bytes: impl FnOnce() -> Cow<'b, [u8]>,
     ) -> Result<()> {
         let rel_path = relative_path(rel)?;
-        let p = self.staging.join(&rel_path);
-        if let (Some((rel_dir, _)), Some(dir)) = (rel.rsplit_once('/'), p.parent()) {
-            self.make_dir(rel_dir, dir)?;
-        }
-        let old = self.target.join(&rel_path);
-        let same = match (&self.reuse, &self.old) {
+        let old = || self.target.join(&rel_path);
+        let reuse = match (&self.reuse, &self.old) {
             (Reuse::Known(unchanged), _) => unchanged(rel),
             (Reuse::IfSame, Some(m)) => {
-                m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old, len)
+                m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old(), len)
             }
-            (Reuse::IfSame, None) => same_bytes(&old),
+            (Reuse::IfSame, None) => same_bytes(&old()),
         };
-        if !(same && std::fs::hard_link(&old, &p).is_ok()) {
+        if !reuse {
+            let p = self.staging_path(rel, &rel_path)?;
             (self.write)(&p, &bytes()).map_err(|e| Error::io("write", &p, e))?;
+            self.written.fetch_add(1, Ordering::Relaxed);
         }
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
-        new.push((rel.to_owned(), len, hash));
+        new.push(Put {
+            rel: rel.to_owned(),
+            len,
+            hash,
+            reuse,
+        });
         Ok(())
     }
 
+    /// Where `rel` (`rel_path` as a path) goes in the staging tree, its folder made.
+    fn staging_path(&self, rel: &str, rel_path: &Path) -> Result<PathBuf> {
+        let p = self.staging.join(rel_path);
+        if let (Some((rel_dir, _)), Some(dir)) = (rel.rsplit_once('/'), p.parent()) {
+            self.make_dir(rel_dir, dir)?;
+        }
+        Ok(p)
+    }
+
+    /// Links a reused file of the published site into the staging tree, or copies it
+    /// where links cannot be made (a file share without them): its bytes are those the
+    /// new site needs.
+    fn link_reused(&self, rel: &str) -> Result<()> {
+        let rel_path = relative_path(rel)?;
+        let p = self.staging_path(rel, &rel_path)?;
+        let old = self.target.join(&rel_path);
+        if std::fs::hard_link(&old, &p).is_err() {
+            std::fs::copy(&old, &p).map_err(|e| {
+                Error::io("copy the unchanged file from the published site", &old, e)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether the new site is exactly the published one: every file reused, none
+    /// written, and the published folder holding nothing else (not even a folder).
+    fn same_as_published(&self, files: &[Put]) -> bool {
+        let Some(old) = &self.old else {
+            return false;
+        };
+        if self.written.load(Ordering::Relaxed) != 0 || files.len() != old.files.len() {
+            return false;
+        }
+        let mut dirs: FxHashSet<&str> = FxHashSet::default();
+        for f in files {
+            let mut rel = f.rel.as_str();
+            while let Some((dir, _)) = rel.rsplit_once('/') {
+                if !dirs.insert(dir) {
+                    break;
+                }
+                rel = dir;
+            }
+        }
+        // The marker and the manifest besides the site's own files.
+        count_entries(&self.target).is_ok_and(|(f, d)| f == files.len() + 2 && d == dirs.len())
+    }
     /// Makes folder `dir` of the staging tree (`rel_dir` under the output) unless made.
     fn make_dir(&self, rel_dir: &str, dir: &Path) -> Result<()> {
         let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
@@ -392,11 +460,22 @@ impl<'w> Staging<'w> {
         Ok(())
     }
 
-    /// Puts the new site in place of the old one, which is then deleted.
+    /// Puts the new site in place of the old one, which is then deleted; when nothing
+    /// changed, the published site is left as it is (no file is touched, so a sync tool
+    /// or a file share sees no change) and the staging folder removed.
     pub fn finish(mut self) -> Result<()> {
         let files = std::mem::take(&mut *self.new.lock().unwrap_or_else(|e| e.into_inner()));
+        if self.same_as_published(&files) {
+            self.finished = true;
+            let _ = remove_ours(&self.staging);
+            return Ok(());
+        }
+        files
+            .par_iter()
+            .filter(|f| f.reuse)
+            .try_for_each(|f| self.link_reused(&f.rel))?;
         let manifest = self.staging.join(MANIFEST);
-        (self.write)(&manifest, manifest_text(files).as_bytes())
+        (self.write)(&manifest, manifest_text(&files).as_bytes())
             .map_err(|e| Error::io("write", &manifest, e))?;
         let result = swap(&self.staging, &self.target, &self.trash);
         self.finished = result.is_ok();
@@ -499,6 +578,19 @@ fn remove_ours(dir: &Path) -> std::io::Result<()> {
         .filter(|e| e.file_name() != MARKER)
         .try_for_each(remove_entry)?;
     std::fs::remove_dir_all(dir)
+}
+
+/// How many files and folders `dir` holds, at any depth, folders read across threads.
+fn count_entries(dir: &Path) -> std::io::Result<(usize, usize)> {
+    let entries: Vec<std::fs::DirEntry> =
+        std::fs::read_dir(dir)?.collect::<std::io::Result<_>>()?;
+    entries
+        .par_iter()
+        .map(|e| match e.file_type()?.is_dir() {
+            true => count_entries(&e.path()).map(|(f, d)| (f, d + 1)),
+            false => Ok((1, 0)),
+        })
+        .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))
 }
 
 /// Removes a file, or a folder with all it holds, folders across threads (a site has
@@ -686,6 +778,57 @@ mod tests {
             1,
             "the old site is gone"
         );
+    }
+
+    /// Nothing changed: the published folder is the same folder, not a new one swapped
+    /// in, its manifest is not rewritten and no staging folder is left.
+    #[cfg(unix)]
+    #[test]
+    fn a_rebuild_that_changes_nothing_leaves_the_output_as_it_was() {
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        let meta = |p: &Path| std::fs::metadata(p).expect("meta");
+        let (folder, manifest) = (meta(&out), meta(&out.join(MANIFEST)));
+        publish(dir.path(), &out, &files("one")).expect("second");
+        assert_eq!(meta(&out).ino(), folder.ino(), "the same folder");
+        assert_eq!(
+            meta(&out.join(MANIFEST)).modified().expect("mtime"),
+            manifest.modified().expect("mtime")
+        );
+        let all = [
+            ("index.html", b"one".as_slice()),
+            ("ko-KR/가이드/a.html", b"a"),
+        ];
+        publish_reusing(dir.path(), &out, &all, &|_| true).expect("third");
+        assert_eq!(meta(&out).ino(), folder.ino(), "the same folder");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".errbook-")), "{names:?}");
+    }
+
+    /// A site whose pages are all unchanged is still published anew when the output
+    /// holds more than it: a file or folder added by hand, or a page no longer made.
+    #[test]
+    fn an_unchanged_site_still_drops_what_it_no_longer_holds() {
+        let dir = site();
+        let out = dir.path().join("output");
+        publish(dir.path(), &out, &files("one")).expect("first");
+        std::fs::create_dir(out.join("empty")).expect("mkdir");
+        publish(dir.path(), &out, &files("one")).expect("second");
+        assert!(!out.join("empty").exists());
+        std::fs::write(out.join("ko-KR/extra.html"), "x").expect("write");
+        publish(dir.path(), &out, &files("one")).expect("third");
+        assert!(!out.join("ko-KR/extra.html").exists());
+        publish(dir.path(), &out, &files("one")[..1]).expect("fourth");
+        assert!(!out.join("ko-KR/가이드/a.html").exists());
+        assert_eq!(std::fs::read(out.join("index.html")).expect("read"), b"one");
+        let manifest = std::fs::read_to_string(out.join(MANIFEST)).expect("manifest");
+        assert_eq!(manifest.lines().count(), 2, "{manifest}");
     }
 
     /// A file made piece by piece is published like one put whole: the same manifest

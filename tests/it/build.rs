@@ -3,6 +3,7 @@
 
 use crate::common;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use errbook::build::{build, BuildOptions};
@@ -98,6 +99,66 @@ fn a_failed_build_leaves_the_earlier_output_byte_for_byte() {
         .filter(|n| n.contains(".errbook-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// What a sync tool or a file share sees: a rebuild with nothing changed writes no
+/// file (not even the manifest); after one Korean row is edited, only the pages and
+/// files that show it are new.
+#[test]
+fn a_rebuild_writes_only_what_changed() {
+    let site = common::default_site();
+    build(site.path(), &opts(true)).expect("first build");
+    let out = site.path().join("output");
+    let times = || -> BTreeMap<String, std::time::SystemTime> {
+        walkdir::WalkDir::new(&out)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(&out)
+                    .expect("inside")
+                    .to_string_lossy();
+                let time = std::fs::metadata(e.path())
+                    .and_then(|m| m.modified())
+                    .expect("mtime");
+                (rel.replace('\\', "/"), time)
+            })
+            .collect()
+    };
+    let before = times();
+    build(site.path(), &opts(true)).expect("second build");
+    assert_eq!(times(), before, "nothing changed, nothing written");
+
+    let guide = site
+        .path()
+        .join("source/ko-KR/backup-azure-mabs-troubleshoot.md");
+    let text = std::fs::read_to_string(&guide).expect("read");
+    let fix = "보호 그룹 마법사의 자동 일관성 검사 옵션이 켜져 있는지 확인합니다.";
+    assert_eq!(text.matches(fix).count(), 1);
+    std::fs::write(&guide, text.replace(fix, &format!("{fix} (수정됨)"))).expect("edit");
+    build(site.path(), &opts(true)).expect("third build");
+    let after = times();
+    let changed: Vec<&str> = (after.iter())
+        .filter(|&(p, t)| before.get(p) != Some(t))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    let dir = "ko-KR/backup-azure-mabs-troubleshoot/";
+    assert!(
+        changed.contains(&"ko-KR/backup-azure-mabs-troubleshoot/index.html"),
+        "{changed:?}"
+    );
+    let entry_pages = (changed.iter())
+        .filter(|p| p.starts_with(dir) && !p.ends_with("/index.html"))
+        .count();
+    assert_eq!(entry_pages, 1, "{changed:?}");
+    assert!(
+        changed
+            .iter()
+            .all(|p| p.starts_with("ko-KR/") || p.starts_with(".errbook-")),
+        "{changed:?}"
+    );
 }
 
 #[test]
