@@ -5,6 +5,7 @@
 //! The library never prints; `main.rs` does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod alloc;
 pub mod build;
 pub mod bundle;
 pub mod check;

@@ -13,7 +13,7 @@ use errbook::source::{self, LoadOptions, Loaded};
 // A build allocates and frees millions of small strings across threads; glibc's malloc
 // spent ~17% of a 2,000-guide build in its own bookkeeping.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: errbook::alloc::MiMalloc = errbook::alloc::MiMalloc;
 
 /// Turns localized Markdown troubleshooting guides into a static, searchable site.
 ///

@@ -22,6 +22,8 @@ pub struct GuideDerived {
     pub entry_stems: Vec<String>,
     /// Plain-text title of each entry, in the same order.
     pub titles: Vec<String>,
+    /// The guide's path as diagnostics show it (error pages name their source line).
+    pub shown_path: String,
     /// Entry ids, sorted, without repeats (locales compare these).
     pub ids: Vec<String>,
     /// Entry id → position of its first entry.
@@ -87,6 +89,7 @@ impl GuideDerived {
         GuideDerived {
             entry_stems,
             titles,
+            shown_path: crate::diag::display_path(&guide.path),
             codes_hash: codes.finish(),
             ids_hash: id_list.finish(),
             ids,

@@ -564,11 +564,7 @@ fn entry_page(r: &Renderer<'_>, li: usize, gi: usize, ei: usize) -> Result<Outpu
         section_title: section.map(|s| s.title.as_str()),
         section_href,
         row_href,
-        source: format!(
-            "{}:{}",
-            crate::diag::display_path(&g.guide.path),
-            e.pos.line
-        ),
+        source: format!("{}:{}", g.derived.shown_path, e.pos.line),
     };
     let nav = |i: usize| NavLink {
         href: href(0, &[&format!("{}.html", g.derived.entry_stems[i])]),
