@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -214,8 +214,10 @@ pub struct Staging<'w> {
     old: Option<Manifest>,
     /// Each file put so far.
     new: Mutex<Vec<Put>>,
-    /// How many files were written rather than left to reuse a published one.
+    /// How many files were written because they changed.
     written: AtomicUsize,
+    /// `LINKS_UNKNOWN`, `LINKS_WORK` or `LINKS_FAIL`.
+    links: AtomicU8,
     /// Folders of the staging tree made so far, by `/`-separated path (hashing a `Path`
     /// goes component by component, once per file put).
     dirs: Mutex<FxHashSet<String>>,
@@ -223,13 +225,19 @@ pub struct Staging<'w> {
 }
 
 /// A file of the new site: its path, length and hash, and whether the published file
-/// with those bytes is to be reused (linked into the staging folder at the end).
+/// with those bytes is to be linked into the staging folder at the end.
 struct Put {
     rel: String,
     len: u64,
     hash: u64,
-    reuse: bool,
+    link_later: bool,
 }
+
+/// Whether hard links from the published site into the staging folder work: not known
+/// yet, they do, they do not.
+const LINKS_UNKNOWN: u8 = 0;
+const LINKS_WORK: u8 = 1;
+const LINKS_FAIL: u8 = 2;
 
 /// [`MANIFEST`] as read back: files by path, and when it was written.
 struct Manifest {
@@ -319,6 +327,7 @@ impl<'w> Staging<'w> {
             write,
             new: Mutex::new(Vec::new()),
             written: AtomicUsize::new(0),
+            links: AtomicU8::new(LINKS_UNKNOWN),
             dirs: Mutex::new(FxHashSet::default()),
             finished: false,
         };
@@ -388,19 +397,44 @@ impl<'w> Staging<'w> {
             }
             (Reuse::IfSame, None) => same_bytes(&old()),
         };
-        if !reuse {
+        // Linking is deferred only where it works: found out on the first file to
+        // reuse. Where it does not (some file shares), reused files are written while
+        // their bytes are at hand, as changed ones are.
+        let link_later = reuse
+            && match self.links.load(Ordering::Relaxed) {
+                LINKS_WORK => true,
+                LINKS_FAIL => false,
+                _ => {
+                    let p = self.staging_path(rel, &rel_path)?;
+                    let works = std::fs::hard_link(old(), &p).is_ok();
+                    let state = if works { LINKS_WORK } else { LINKS_FAIL };
+                    self.links.store(state, Ordering::Relaxed);
+                    if works {
+                        self.push(rel, len, hash, false);
+                        return Ok(());
+                    }
+                    false
+                }
+            };
+        if !link_later {
             let p = self.staging_path(rel, &rel_path)?;
             (self.write)(&p, &bytes()).map_err(|e| Error::io("write", &p, e))?;
-            self.written.fetch_add(1, Ordering::Relaxed);
+            if !reuse {
+                self.written.fetch_add(1, Ordering::Relaxed);
+            }
         }
+        self.push(rel, len, hash, link_later);
+        Ok(())
+    }
+
+    fn push(&self, rel: &str, len: u64, hash: u64, link_later: bool) {
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
         new.push(Put {
             rel: rel.to_owned(),
             len,
             hash,
-            reuse,
+            link_later,
         });
-        Ok(())
     }
 
     /// Where `rel` (`rel_path` as a path) goes in the staging tree, its folder made.
@@ -413,8 +447,7 @@ impl<'w> Staging<'w> {
     }
 
     /// Links a reused file of the published site into the staging tree, or copies it
-    /// where links cannot be made (a file share without them): its bytes are those the
-    /// new site needs.
+    /// where the link fails after others worked: its bytes are those the new site needs.
     fn link_reused(&self, rel: &str) -> Result<()> {
         let rel_path = relative_path(rel)?;
         let p = self.staging_path(rel, &rel_path)?;
@@ -449,6 +482,7 @@ impl<'w> Staging<'w> {
         // The marker and the manifest besides the site's own files.
         count_entries(&self.target).is_ok_and(|(f, d)| f == files.len() + 2 && d == dirs.len())
     }
+
     /// Makes folder `dir` of the staging tree (`rel_dir` under the output) unless made.
     fn make_dir(&self, rel_dir: &str, dir: &Path) -> Result<()> {
         let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
@@ -472,7 +506,7 @@ impl<'w> Staging<'w> {
         }
         files
             .par_iter()
-            .filter(|f| f.reuse)
+            .filter(|f| f.link_later)
             .try_for_each(|f| self.link_reused(&f.rel))?;
         let manifest = self.staging.join(MANIFEST);
         (self.write)(&manifest, manifest_text(&files).as_bytes())
