@@ -1,10 +1,9 @@
 //! The global allocator of the `errbook` binary: mimalloc, asked for memory the way
 //! `std`'s own `System` allocator asks libc.
 //!
-//! The `mimalloc` crate passes every allocation through `mi_malloc_aligned`, whose
-//! alignment checks cost about as much again as the allocation itself; a build makes
-//! millions of small allocations (~340 per page), and that was ~2.5% of its
-//! instructions. Blocks from `mi_malloc` are aligned for any type of their size up to
+//! The `mimalloc` crate passes every allocation through `mi_malloc_aligned`: 54
+//! instructions a call where `mi_malloc` takes 33. A build makes millions of small
+//! allocations (~340 per page), and the difference was ~2% of its instructions. Blocks from `mi_malloc` are aligned for any type of their size up to
 //! 16 bytes, so, like `System`, only larger alignments take the aligned calls.
 
 use std::alloc::{GlobalAlloc, Layout};
@@ -18,6 +17,7 @@ const MIN_ALIGN: usize = 16;
 /// mimalloc as the global allocator (see the module comment).
 pub struct MiMalloc;
 
+/// Whether a block of `size` bytes from `mi_malloc` is aligned to `align` already.
 fn plain(align: usize, size: usize) -> bool {
     align <= MIN_ALIGN && align <= size
 }

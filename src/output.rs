@@ -728,6 +728,16 @@ mod tests {
         ]
     }
 
+    /// No staging or trash folder is left beside the output in `parent`.
+    fn assert_no_leftovers(parent: &Path) {
+        let names: Vec<String> = std::fs::read_dir(parent)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains(".errbook-")), "{names:?}");
+    }
+
     fn site() -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("source")).expect("mkdir");
@@ -752,12 +762,7 @@ mod tests {
             !out.join("stale.html").exists(),
             "files no longer produced disappear"
         );
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(names.iter().all(|n| !n.contains(".errbook-")), "{names:?}");
+        assert_no_leftovers(dir.path());
     }
 
     #[test]
@@ -837,12 +842,7 @@ mod tests {
         ];
         publish_reusing(dir.path(), &out, &all, &|_| true).expect("third");
         assert_eq!(meta(&out).ino(), folder.ino(), "the same folder");
-        let names: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("list")
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        assert!(names.iter().all(|n| !n.contains(".errbook-")), "{names:?}");
+        assert_no_leftovers(dir.path());
     }
 
     /// A site whose pages are all unchanged is still published anew when the output
