@@ -3,8 +3,9 @@
 //!
 //! The `mimalloc` crate passes every allocation through `mi_malloc_aligned`: 54
 //! instructions a call where `mi_malloc` takes 33. A build makes millions of small
-//! allocations (~340 per page), and the difference was ~2% of its instructions. Blocks from `mi_malloc` are aligned for any type of their size up to
-//! 16 bytes, so, like `System`, only larger alignments take the aligned calls.
+//! allocations (~340 per page), and the difference was ~2% of its instructions. Blocks
+//! from `mi_malloc` are aligned for any type of their size up to 16 bytes, so, like
+//! `System`, only larger alignments take the aligned calls.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::ffi::c_void;

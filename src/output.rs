@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -214,10 +214,9 @@ pub struct Staging<'w> {
     old: Option<Manifest>,
     /// Each file put so far.
     new: Mutex<Vec<Put>>,
-    /// How many files were written because they changed.
-    written: AtomicUsize,
-    /// `LINKS_UNKNOWN`, `LINKS_WORK` or `LINKS_FAIL`.
-    links: AtomicU8,
+    /// Whether files of the published site can be hard-linked into the staging folder
+    /// (not on some file shares); tried once, on the published marker.
+    links_work: bool,
     /// Folders of the staging tree made so far, by `/`-separated path (hashing a `Path`
     /// goes component by component, once per file put).
     dirs: Mutex<FxHashSet<String>>,
@@ -225,19 +224,14 @@ pub struct Staging<'w> {
 }
 
 /// A file of the new site: its path, length and hash, and whether the published file
-/// with those bytes is to be linked into the staging folder at the end.
+/// has those bytes (it is then linked into the staging folder at the end, where links
+/// work, or left in place when the whole site is unchanged).
 struct Put {
     rel: String,
     len: u64,
     hash: u64,
-    link_later: bool,
+    reused: bool,
 }
-
-/// Whether hard links from the published site into the staging folder work: not known
-/// yet, they do, they do not.
-const LINKS_UNKNOWN: u8 = 0;
-const LINKS_WORK: u8 = 1;
-const LINKS_FAIL: u8 = 2;
 
 /// [`MANIFEST`] as read back: files by path, and when it was written.
 struct Manifest {
@@ -318,7 +312,7 @@ impl<'w> Staging<'w> {
             std::process::id(),
             SEQ.fetch_add(1, Ordering::Relaxed)
         );
-        let staging = Staging {
+        let mut staging = Staging {
             staging: parent.join(with_suffix(&name, STAGING, &tag)),
             trash: parent.join(with_suffix(&name, TRASH, &tag)),
             old: Manifest::read(&target),
@@ -326,8 +320,7 @@ impl<'w> Staging<'w> {
             reuse,
             write,
             new: Mutex::new(Vec::new()),
-            written: AtomicUsize::new(0),
-            links: AtomicU8::new(LINKS_UNKNOWN),
+            links_work: false,
             dirs: Mutex::new(FxHashSet::default()),
             finished: false,
         };
@@ -340,6 +333,9 @@ impl<'w> Staging<'w> {
         // The marker goes first: a staging folder left by a killed build is recognisably ours.
         let marker = dir.join(MARKER);
         std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
+        let probe = staging.staging.join(".errbook-link-probe");
+        staging.links_work = std::fs::hard_link(staging.target.join(MARKER), &probe).is_ok();
+        let _ = std::fs::remove_file(&probe);
         Ok(staging)
     }
 
@@ -390,51 +386,27 @@ impl<'w> Staging<'w> {
     ) -> Result<()> {
         let rel_path = relative_path(rel)?;
         let old = || self.target.join(&rel_path);
-        let reuse = match (&self.reuse, &self.old) {
+        let reused = match (&self.reuse, &self.old) {
             (Reuse::Known(unchanged), _) => unchanged(rel),
             (Reuse::IfSame, Some(m)) => {
                 m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old(), len)
             }
             (Reuse::IfSame, None) => same_bytes(&old()),
         };
-        // Linking is deferred only where it works: found out on the first file to
-        // reuse. Where it does not (some file shares), reused files are written while
-        // their bytes are at hand, as changed ones are.
-        let link_later = reuse
-            && match self.links.load(Ordering::Relaxed) {
-                LINKS_WORK => true,
-                LINKS_FAIL => false,
-                _ => {
-                    let p = self.staging_path(rel, &rel_path)?;
-                    let works = std::fs::hard_link(old(), &p).is_ok();
-                    let state = if works { LINKS_WORK } else { LINKS_FAIL };
-                    self.links.store(state, Ordering::Relaxed);
-                    if works {
-                        self.push(rel, len, hash, false);
-                        return Ok(());
-                    }
-                    false
-                }
-            };
-        if !link_later {
+        // Where links do not work, an unchanged file is written while its bytes are at
+        // hand, as a changed one is.
+        if !(reused && self.links_work) {
             let p = self.staging_path(rel, &rel_path)?;
             (self.write)(&p, &bytes()).map_err(|e| Error::io("write", &p, e))?;
-            if !reuse {
-                self.written.fetch_add(1, Ordering::Relaxed);
-            }
         }
-        self.push(rel, len, hash, link_later);
-        Ok(())
-    }
-
-    fn push(&self, rel: &str, len: u64, hash: u64, link_later: bool) {
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
         new.push(Put {
             rel: rel.to_owned(),
             len,
             hash,
-            link_later,
+            reused,
         });
+        Ok(())
     }
 
     /// Where `rel` (`rel_path` as a path) goes in the staging tree, its folder made.
@@ -447,7 +419,7 @@ impl<'w> Staging<'w> {
     }
 
     /// Links a reused file of the published site into the staging tree, or copies it
-    /// where the link fails after others worked: its bytes are those the new site needs.
+    /// where this link fails though others work: its bytes are those the new site needs.
     fn link_reused(&self, rel: &str) -> Result<()> {
         let rel_path = relative_path(rel)?;
         let p = self.staging_path(rel, &rel_path)?;
@@ -466,7 +438,7 @@ impl<'w> Staging<'w> {
         let Some(old) = &self.old else {
             return false;
         };
-        if self.written.load(Ordering::Relaxed) != 0 || files.len() != old.files.len() {
+        if files.iter().any(|f| !f.reused) || files.len() != old.files.len() {
             return false;
         }
         let mut dirs: FxHashSet<&str> = FxHashSet::default();
@@ -506,7 +478,7 @@ impl<'w> Staging<'w> {
         }
         files
             .par_iter()
-            .filter(|f| f.link_later)
+            .filter(|f| f.reused && self.links_work)
             .try_for_each(|f| self.link_reused(&f.rel))?;
         let manifest = self.staging.join(MANIFEST);
         (self.write)(&manifest, manifest_text(&files).as_bytes())

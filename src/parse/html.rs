@@ -60,7 +60,6 @@ fn tags(html: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
                 None => from = start + 1,
             }
         }
-        from = b.len();
         None
     })
 }
