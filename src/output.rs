@@ -166,6 +166,28 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// A file made piece by piece: hands each piece to the sink it is given.
 pub type MakePieces<'a> = dyn Fn(&mut dyn FnMut(&[u8])) + 'a;
 
+/// Writes the pieces of `make` to a new file at `path`; returns the file's length and
+/// hash, taken on the way.
+fn write_pieces(path: &Path, make: &MakePieces<'_>) -> std::io::Result<(u64, u64)> {
+    use std::io::Write as _;
+    let mut file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let (mut len, mut failed) = (0u64, None);
+    make(&mut |piece| {
+        hasher.update(piece);
+        len += piece.len() as u64;
+        if failed.is_none() {
+            failed = file.write_all(piece).err();
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    file.into_inner()
+        .map_err(std::io::IntoInnerError::into_error)?;
+    Ok((len, hasher.digest()))
+}
+
 /// Which files of the current output a new one may reuse.
 enum Reuse<'a> {
     /// Those the caller knows to be unchanged.
@@ -217,6 +239,9 @@ pub struct Staging<'w> {
     /// Whether files of the published site can be hard-linked into the staging folder
     /// (not on some file shares); tried once, on the published marker.
     links_work: bool,
+    /// Whether there is a published site (its marker) to reuse files of: a first build
+    /// then asks nothing of the target per file.
+    published: bool,
     /// Folders of the staging tree made so far, by `/`-separated path (hashing a `Path`
     /// goes component by component, once per file put).
     dirs: Mutex<FxHashSet<String>>,
@@ -321,6 +346,7 @@ impl<'w> Staging<'w> {
             write,
             new: Mutex::new(Vec::new()),
             links_work: false,
+            published: false,
             dirs: Mutex::new(FxHashSet::default()),
             finished: false,
         };
@@ -333,6 +359,7 @@ impl<'w> Staging<'w> {
         // The marker goes first: a staging folder left by a killed build is recognisably ours.
         let marker = dir.join(MARKER);
         std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
+        staging.published = staging.target.join(MARKER).is_file();
         let probe = staging.staging.join(".errbook-link-probe");
         staging.links_work = std::fs::hard_link(staging.target.join(MARKER), &probe).is_ok();
         let _ = std::fs::remove_file(&probe);
@@ -353,23 +380,31 @@ impl<'w> Staging<'w> {
     }
 
     /// [`put`](Self::put) for a large file made piece by piece: `make` hands its pieces
-    /// to a sink. It runs once to hash the file and, unless the published file has those
-    /// bytes, once more to write it, so the file is held whole only when it changed.
+    /// to a sink. Over a published site it runs once to hash the file and, unless the
+    /// published file has those bytes, once more to write it; with nothing published
+    /// (a first build) it runs once, writing as it goes. The file is never held whole.
     /// Returns the file's length.
     pub fn put_streamed(&self, rel: &str, make: &MakePieces<'_>) -> Result<u64> {
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let mut len = 0u64;
-        make(&mut |piece| {
-            hasher.update(piece);
-            len += piece.len() as u64;
+        let rel_path = relative_path(rel)?;
+        let known = self.published.then(|| {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            let mut len = 0u64;
+            make(&mut |piece| {
+                hasher.update(piece);
+                len += piece.len() as u64;
+            });
+            (len, hasher.digest())
         });
-        let whole = || {
-            let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-            make(&mut |piece| bytes.extend_from_slice(piece));
-            Cow::Owned(bytes)
+        // Without a manifest, comparing with the published file would need it whole.
+        let reused = known.is_some_and(|k| self.reusable(rel, &rel_path, k, |_| false));
+        let (len, hash) = match known {
+            Some(k) if reused && self.links_work => k,
+            _ => {
+                let p = self.staging_path(rel, &rel_path)?;
+                write_pieces(&p, make).map_err(|e| Error::io("write", &p, e))?
+            }
         };
-        // Without a manifest, comparing with the published file would need it whole too.
-        self.place(rel, (len, hasher.digest()), |_| false, whole)?;
+        self.note(rel, len, hash, reused);
         Ok(len)
     }
 
@@ -385,20 +420,38 @@ impl<'w> Staging<'w> {
         bytes: impl FnOnce() -> Cow<'b, [u8]>,
     ) -> Result<()> {
         let rel_path = relative_path(rel)?;
-        let old = || self.target.join(&rel_path);
-        let reused = match (&self.reuse, &self.old) {
-            (Reuse::Known(unchanged), _) => unchanged(rel),
-            (Reuse::IfSame, Some(m)) => {
-                m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old(), len)
-            }
-            (Reuse::IfSame, None) => same_bytes(&old()),
-        };
+        let reused = self.reusable(rel, &rel_path, (len, hash), same_bytes);
         // Where links do not work, an unchanged file is written while its bytes are at
         // hand, as a changed one is.
         if !(reused && self.links_work) {
             let p = self.staging_path(rel, &rel_path)?;
             (self.write)(&p, &bytes()).map_err(|e| Error::io("write", &p, e))?;
         }
+        self.note(rel, len, hash, reused);
+        Ok(())
+    }
+
+    /// Whether the published `rel` has the bytes of `(len, hash)`.
+    fn reusable(
+        &self,
+        rel: &str,
+        rel_path: &Path,
+        (len, hash): (u64, u64),
+        same_bytes: impl FnOnce(&Path) -> bool,
+    ) -> bool {
+        let old = || self.target.join(rel_path);
+        self.published
+            && match (&self.reuse, &self.old) {
+                (Reuse::Known(unchanged), _) => unchanged(rel),
+                (Reuse::IfSame, Some(m)) => {
+                    m.files.get(rel) == Some(&(len, hash)) && m.vouches_for(&old(), len)
+                }
+                (Reuse::IfSame, None) => same_bytes(&old()),
+            }
+    }
+
+    /// Records a file of the new site for the manifest and [`finish`](Self::finish).
+    fn note(&self, rel: &str, len: u64, hash: u64, reused: bool) {
         let mut new = self.new.lock().unwrap_or_else(|e| e.into_inner());
         new.push(Put {
             rel: rel.to_owned(),
@@ -406,7 +459,6 @@ impl<'w> Staging<'w> {
             hash,
             reused,
         });
-        Ok(())
     }
 
     /// Where `rel` (`rel_path` as a path) goes in the staging tree, its folder made.
@@ -891,6 +943,44 @@ mod tests {
             std::fs::read(out.join("ko-KR/errors.json")).expect("read"),
             b"{\"a\":2}\n"
         );
+    }
+
+    /// A first build makes a streamed file (errors.json) in one pass, written as it is
+    /// made; over a published site a first pass hashes it and a second writes it only
+    /// when its bytes changed.
+    #[test]
+    fn a_streamed_file_is_made_once_unless_a_published_site_may_hold_it() {
+        let dir = site();
+        let out = dir.path().join("output");
+        let passes = std::cell::Cell::new(0);
+        let publish_streamed = |text: &'static str| {
+            passes.set(0);
+            let staging = stage(dir.path(), &out).expect("stage");
+            let make = |sink: &mut dyn FnMut(&[u8])| {
+                passes.set(passes.get() + 1);
+                text.as_bytes().chunks(2).for_each(&mut *sink);
+            };
+            let len = staging
+                .put_streamed("ko-KR/errors.json", &make)
+                .expect("put");
+            assert_eq!(len, text.len() as u64);
+            staging.finish().expect("finish");
+            let written = std::fs::read_to_string(out.join("ko-KR/errors.json")).expect("read");
+            assert_eq!(written, text);
+            passes.get()
+        };
+        assert_eq!(
+            publish_streamed("{\"a\":1}"),
+            1,
+            "first build: written as made"
+        );
+        assert_eq!(publish_streamed("{\"a\":1}"), 1, "unchanged: only hashed");
+        assert_eq!(
+            publish_streamed("{\"a\":22}"),
+            2,
+            "changed: hashed, then written"
+        );
+        assert_no_leftovers(dir.path());
     }
 
     /// The manifest lets a rebuild skip reading published files, but never vouches for
