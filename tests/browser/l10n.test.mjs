@@ -3,11 +3,10 @@
 // from file:// (home, search for 0x29834, the entry page).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { tempSite, build, errbook, launch, watchedPage, fileUrl } from './lib.mjs';
+import { tempSite, tempDir, build, errbook, launch, watchedPage, fileUrl } from './lib.mjs';
 
 const GUIDE = 'backup-azure-mabs-troubleshoot';
 let browser; let root; let out;
@@ -78,7 +77,7 @@ test('the ko-KR bundle, unzipped, works from file://: home, search for 0x29834, 
   errbook(root, ['bundle', '--locale', 'ko-KR', '-q']);
   const zips = readdirSync(bundles);
   assert.deepEqual(zips, ['azure-backup-server-ko-KR.zip']);
-  const dir = mkdtempSync(path.join(tmpdir(), 'errbook-bundle-'));
+  const dir = tempDir('errbook-bundle-');
   unzip(path.join(bundles, zips[0]), dir);
 
   const { page, problems, context } = await watchedPage(browser, dir);

@@ -1,7 +1,7 @@
 // Shared helpers: build a site with the real errbook binary, open it in headless
 // Chromium from file://, and watch for console errors and requests leaving the folder.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,9 +11,23 @@ export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const bin = process.env.ERRBOOK_BIN || path.join(repo, 'target', 'release', 'errbook');
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
+// Every temp folder a test file makes goes when its process exits (a built site is
+// tens of MB; CI machines are reused).
+const temps = [];
+process.on('exit', () => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new empty folder under the system's temp folder, removed when the tests end. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+
 /** Copies the default site (or `fixture`, a folder holding `source/`) into a temp root. */
 export function tempSite(fixture) {
-  const root = mkdtempSync(path.join(tmpdir(), 'errbook-browser-'));
+  const root = tempDir('errbook-browser-');
   cpSync(path.join(fixture || repo, 'source'), path.join(root, 'source'), { recursive: true });
   return root;
 }

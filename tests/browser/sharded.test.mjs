@@ -4,10 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bin, build, launch, watchedPage, fileUrl, searchFor } from './lib.mjs';
+import { bin, build, tempDir, launch, watchedPage, fileUrl, searchFor } from './lib.mjs';
 
 // `cargo test` builds the examples beside the binary.
 const gencorpus = process.env.ERRBOOK_GENCORPUS
@@ -18,7 +17,7 @@ let browser; let out; let shards;
 const byCode = new Map();
 
 before(async () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'errbook-sharded-'));
+  const root = tempDir('errbook-sharded-');
   // 130 guides per locale: ko-KR's index is ~2.5 MB, over the threshold.
   execFileSync(gencorpus, ['--guides', '130', '--out', root], { stdio: 'ignore' });
   out = build(root);
