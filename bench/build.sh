@@ -72,7 +72,10 @@ EOF
     done
 }
 
-printf '%-8s %-8s %10s %10s %8s %10s %10s\n' guides tool wall_s peak_MB pages index_MB md_MB
+# What a tool wrote, in MB: a clean build's kernel time grows with it.
+out_mb() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s / 1048576 }'; }
+
+printf '%-8s %-8s %10s %10s %8s %8s %10s %10s\n' guides tool wall_s peak_MB pages out_MB index_MB md_MB
 for n in "${sizes[@]}"; do
     site="$work/gen$n"
     [ -d "$site/source" ] || "$target/release/examples/gencorpus" --guides "$n" --out "$site" >/dev/null
@@ -102,17 +105,20 @@ for n in "${sizes[@]}"; do
     done
     pages=$(find "$site/output" -name '*.html' | wc -l)
     index_mb=$(find "$site/output" -name 'search-index*' -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1048576 }')
-    # One line of the table: tool, wall times, peak sizes (KB), pages, index size.
+    # One line of the table: tool, wall times, peak sizes (KB), pages, index size,
+    # output size.
     row() {
         local mem
         mem=$(printf '%s\n' $3 | median)
-        printf '%-8s %-8s %10s %10d %8d %10s %10s\n' \
-            "$n" "$1" "$(printf '%s\n' $2 | median)" $((mem / 1024)) "$4" "$5" "$md_mb"
+        printf '%-8s %-8s %10s %10d %8d %8s %10s %10s\n' \
+            "$n" "$1" "$(printf '%s\n' $2 | median)" $((mem / 1024)) "$4" "$6" "$5" "$md_mb"
     }
-    row rebuild "${ew[*]}" "${em[*]}" "$pages" "$index_mb"
-    row clean "${cw[*]}" "${cm[*]}" "$pages" "$index_mb"
+    site_mb=$(out_mb "$site/output")
+    row rebuild "${ew[*]}" "${em[*]}" "$pages" "$index_mb" "$site_mb"
+    row clean "${cw[*]}" "${cm[*]}" "$pages" "$index_mb" "$site_mb"
     if [ -n "$hugo_ok" ]; then
-        row hugo "${hw[*]}" "${hm[*]}" "$(find "$work/hugo$n/public" -name '*.html' | wc -l)" -
+        row hugo "${hw[*]}" "${hm[*]}" "$(find "$work/hugo$n/public" -name '*.html' | wc -l)" - \
+            "$(out_mb "$work/hugo$n/public")"
         awk -v e="$(printf '%s\n' "${ew[@]}" | median)" -v c="$(printf '%s\n' "${cw[@]}" | median)" \
             -v h="$(printf '%s\n' "${hw[@]}" | median)" -v n="$n" \
             'BEGIN { printf "%-8s ratio errbook/hugo: rebuild %.2f, clean %.2f\n", n, e / h, c / h }'
