@@ -12,10 +12,13 @@ export const bin = process.env.ERRBOOK_BIN || path.join(repo, 'target', 'release
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Every temp folder a test file makes goes when its process exits (a built site is
-// tens of MB; CI machines are reused).
+// tens of MB; CI machines are reused). Best effort: a folder that cannot go (a server
+// still writing into it) must not fail the tests.
 const temps = [];
 process.on('exit', () => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  for (const dir of temps) {
+    try { rmSync(dir, { recursive: true, force: true, maxRetries: 2 }); } catch { /* left */ }
+  }
 });
 
 /** A new empty folder under the system's temp folder, removed when the tests end. */
