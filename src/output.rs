@@ -983,6 +983,24 @@ mod tests {
         assert_no_leftovers(dir.path());
     }
 
+    /// A streamed file that cannot be written (a full disk: `/dev/full`) is an error,
+    /// however far its pieces got.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_streamed_write_on_a_full_disk_fails() {
+        let big = vec![b'x'; 300_000];
+        let make = |sink: &mut dyn FnMut(&[u8])| {
+            sink(b"{");
+            sink(&big);
+            sink(b"}");
+        };
+        let err = write_pieces(Path::new("/dev/full"), &make).expect_err("ENOSPC");
+        assert_eq!(err.raw_os_error(), Some(28), "{err}");
+        let small = |sink: &mut dyn FnMut(&[u8])| sink(b"{}");
+        let err = write_pieces(Path::new("/dev/full"), &small).expect_err("on flush");
+        assert_eq!(err.raw_os_error(), Some(28), "{err}");
+    }
+
     /// The manifest lets a rebuild skip reading published files, but never vouches for
     /// one changed after it was written.
     #[test]
