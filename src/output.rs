@@ -166,16 +166,25 @@ fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// A file made piece by piece: hands each piece to the sink it is given.
 pub type MakePieces<'a> = dyn Fn(&mut dyn FnMut(&[u8])) + 'a;
 
+/// Hands each piece of `make` to `each`; returns the file's length and hash.
+fn hash_pieces(make: &MakePieces<'_>, each: &mut dyn FnMut(&[u8])) -> (u64, u64) {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut len = 0u64;
+    make(&mut |piece| {
+        hasher.update(piece);
+        len += piece.len() as u64;
+        each(piece);
+    });
+    (len, hasher.digest())
+}
+
 /// Writes the pieces of `make` to a new file at `path`; returns the file's length and
 /// hash, taken on the way.
 fn write_pieces(path: &Path, make: &MakePieces<'_>) -> std::io::Result<(u64, u64)> {
     use std::io::Write as _;
     let mut file = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let (mut len, mut failed) = (0u64, None);
-    make(&mut |piece| {
-        hasher.update(piece);
-        len += piece.len() as u64;
+    let mut failed = None;
+    let known = hash_pieces(make, &mut |piece| {
         if failed.is_none() {
             failed = file.write_all(piece).err();
         }
@@ -185,7 +194,7 @@ fn write_pieces(path: &Path, make: &MakePieces<'_>) -> std::io::Result<(u64, u64
     }
     file.into_inner()
         .map_err(std::io::IntoInnerError::into_error)?;
-    Ok((len, hasher.digest()))
+    Ok(known)
 }
 
 /// Which files of the current output a new one may reuse.
@@ -360,9 +369,11 @@ impl<'w> Staging<'w> {
         let marker = dir.join(MARKER);
         std::fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", &marker, e))?;
         staging.published = staging.target.join(MARKER).is_file();
-        let probe = staging.staging.join(".errbook-link-probe");
-        staging.links_work = std::fs::hard_link(staging.target.join(MARKER), &probe).is_ok();
-        let _ = std::fs::remove_file(&probe);
+        if staging.published {
+            let probe = staging.staging.join(".errbook-link-probe");
+            staging.links_work = std::fs::hard_link(staging.target.join(MARKER), &probe).is_ok();
+            let _ = std::fs::remove_file(&probe);
+        }
         Ok(staging)
     }
 
@@ -386,15 +397,7 @@ impl<'w> Staging<'w> {
     /// Returns the file's length.
     pub fn put_streamed(&self, rel: &str, make: &MakePieces<'_>) -> Result<u64> {
         let rel_path = relative_path(rel)?;
-        let known = self.published.then(|| {
-            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-            let mut len = 0u64;
-            make(&mut |piece| {
-                hasher.update(piece);
-                len += piece.len() as u64;
-            });
-            (len, hasher.digest())
-        });
+        let known = self.published.then(|| hash_pieces(make, &mut |_| {}));
         // Without a manifest, comparing with the published file would need it whole.
         let reused = known.is_some_and(|k| self.reusable(rel, &rel_path, k, |_| false));
         let (len, hash) = match known {
