@@ -346,6 +346,7 @@ fn run(cli: &Cli) -> anyhow::Result<Outcome> {
             let out = site_out(g);
             let mut opts = args.options(out, g.locales.clone(), g.quiet);
             opts.deny_warnings = deny.contains(&errbook::check::Deny::Warnings);
+            opts.exits_after = true;
             let result = errbook::build::build(&g.root, &opts).map(|r| {
                 let mut closing = r.to_string();
                 if g.verbose > 0 {

@@ -86,9 +86,15 @@ pub fn load_site_with(root: &Path, opts: &LoadOptions) -> Result<Loaded> {
         .collect();
     locale_dirs.sort();
 
+    // Locales side by side, so that one's serial steps (listing its folder, the last
+    // guides of its parse) overlap the other's work.
+    let loaded: Vec<_> = (locale_dirs.into_par_iter())
+        .map(|(tag, dir)| (load_locale(root, &tag, &dir, &config), tag))
+        .collect();
     let mut locales = Vec::new();
-    for (tag, dir) in locale_dirs {
-        let (guides, diags) = load_locale(root, &tag, &dir, &config)?;
+    for (result, tag) in loaded {
+        // The first failing locale in tag order, as when they loaded one by one.
+        let (guides, diags) = result?;
         diagnostics.extend(diags);
         locales.push(Locale { tag, guides });
     }

@@ -239,10 +239,11 @@ impl<'a> SiteIndex<'a> {
     /// Indexes the site; what each guide alone gives is taken from `cache` when there
     /// is one (serve and watch keep it between rebuilds).
     pub fn new(site: &'a Site, theme: &Theme, cache: Option<&DerivedCache>) -> Result<Self> {
-        let mut locales = Vec::new();
-        for locale in &site.locales {
-            locales.push(LocaleIndex::new(site, locale, theme, cache)?);
-        }
+        // Locales side by side: each has serial steps (names, the code table) that
+        // leave a thread idle (~0.3 s at 2,000 guides per locale).
+        let mut locales = (site.locales.par_iter())
+            .map(|locale| LocaleIndex::new(site, locale, theme, cache))
+            .collect::<Result<Vec<_>>>()?;
         let (tables, _) = kept_or_make(
             cache.map(|c| &c.untranslated),
             "",
@@ -311,7 +312,13 @@ impl<'a> LocaleIndex<'a> {
             cache.map(|c| &c.codes),
             &locale.tag,
             || codes_fingerprint(&guides),
-            || CodeTable::new(&guides),
+            || {
+                // Each guide's entry list across threads first; the table is made on one.
+                guides.par_iter().for_each(|g| {
+                    g.entries();
+                });
+                CodeTable::new(&guides)
+            },
         );
         Ok(LocaleIndex {
             locale,
