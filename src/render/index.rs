@@ -239,11 +239,13 @@ impl<'a> SiteIndex<'a> {
     /// Indexes the site; what each guide alone gives is taken from `cache` when there
     /// is one (serve and watch keep it between rebuilds).
     pub fn new(site: &'a Site, theme: &Theme, cache: Option<&DerivedCache>) -> Result<Self> {
-        // Locales side by side: each has serial steps (names, the code table) that
-        // leave a thread idle (~0.3 s at 2,000 guides per locale).
-        let mut locales = (site.locales.par_iter())
+        // Locales side by side: each has serial steps (guide names, the code table), which
+        // left a thread idle when the locales were indexed one after the other.
+        let made: Vec<Result<LocaleIndex>> = (site.locales.par_iter())
             .map(|locale| LocaleIndex::new(site, locale, theme, cache))
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
+        // The first failing locale in order, as when they were indexed one by one.
+        let mut locales = made.into_iter().collect::<Result<Vec<_>>>()?;
         let (tables, _) = kept_or_make(
             cache.map(|c| &c.untranslated),
             "",

@@ -194,6 +194,35 @@ fn a_theme_override_with_a_template_error_names_file_and_line() {
 }
 
 #[test]
+fn broken_ui_strings_name_the_first_locales_file_every_time() {
+    // Locales are indexed side by side; the error must not depend on which finishes first.
+    // (en-US, the fallback every locale reads first, stays valid.)
+    let site = common::default_site();
+    let src = site.path().join("source");
+    std::fs::create_dir_all(src.join("ja-JP")).expect("mkdir");
+    for entry in std::fs::read_dir(src.join("en-US")).expect("list") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(
+            &path,
+            src.join("ja-JP").join(path.file_name().expect("name")),
+        )
+        .expect("copy");
+    }
+    let i18n = site.path().join("themes/default/i18n");
+    std::fs::create_dir_all(&i18n).expect("mkdir");
+    for tag in ["ja-JP", "ko-KR"] {
+        std::fs::write(i18n.join(format!("{tag}.yaml")), "home: [unclosed\n").expect("write");
+    }
+    for _ in 0..5 {
+        let msg = build(site.path(), &opts(true))
+            .expect_err("bad UI strings")
+            .to_string();
+        assert!(msg.contains("i18n/ja-JP.yaml:"), "{msg}");
+        assert!(!site.path().join("output").exists(), "nothing written");
+    }
+}
+
+#[test]
 fn a_theme_override_replaces_one_file() {
     let site = common::default_site();
     let css = site.path().join("themes/default/static/style.css");
