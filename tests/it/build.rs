@@ -199,15 +199,7 @@ fn broken_ui_strings_name_the_first_locales_file_every_time() {
     // (en-US, the fallback every locale reads first, stays valid.)
     let site = common::default_site();
     let src = site.path().join("source");
-    std::fs::create_dir_all(src.join("ja-JP")).expect("mkdir");
-    for entry in std::fs::read_dir(src.join("en-US")).expect("list") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(
-            &path,
-            src.join("ja-JP").join(path.file_name().expect("name")),
-        )
-        .expect("copy");
-    }
+    common::copy_dir(&src.join("en-US"), &src.join("ja-JP"));
     let i18n = site.path().join("themes/default/i18n");
     std::fs::create_dir_all(&i18n).expect("mkdir");
     for tag in ["ja-JP", "ko-KR"] {
