@@ -139,7 +139,10 @@ pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
     // The pipeline works token by token, so each distinct token goes through it once:
     // its term's number, or `None` when the pipeline drops it (a stop word).
     let mut seen: FxHashMap<String, Option<u32>> = FxHashMap::default();
-    let mut counts: FxHashMap<u32, u64> = FxHashMap::default();
+    // A field's count of each term, by term number, and the terms it has counted (a
+    // hash map per field cost more than the counting).
+    let mut counts: Vec<u64> = Vec::new();
+    let mut counted: Vec<u32> = Vec::new();
     for (i, d) in docs.iter().enumerate() {
         let mut lengths = Vec::with_capacity(FIELDS.len());
         for (f, text) in d.fields.iter().enumerate() {
@@ -159,11 +162,19 @@ pub fn build_part(locale: &str, docs: &[SearchDoc]) -> IndexPart {
                 };
                 if let Some(id) = id {
                     length += 1;
-                    *counts.entry(id).or_insert(0) += 1;
+                    let at = id as usize;
+                    if at >= counts.len() {
+                        counts.resize(at + 1, 0);
+                    }
+                    if counts[at] == 0 {
+                        counted.push(id);
+                    }
+                    counts[at] += 1;
                 }
             });
             lengths.push(length);
-            part.postings.extend(counts.drain().map(|(id, count)| {
+            part.postings.extend(counted.drain(..).map(|id| {
+                let count = std::mem::take(&mut counts[id as usize]);
                 let class = weight_class(count, length).min(MAX_CLASS) as u8;
                 (id, f as u8, class, i as u32)
             }));

@@ -88,32 +88,91 @@ pub fn tokenize(text: &str) -> Vec<String> {
     out
 }
 
-/// [`tokenize`] one token at a time, each lent from one buffer: an index counts tokens
-/// that mostly repeat, and a string for each would be most of the work.
+/// [`tokenize`] one token at a time, each lent to `emit`: a slice of the text itself
+/// where the token needs no lowercasing (Hangul, most ASCII), else of one buffer. An
+/// index counts tokens that mostly repeat, and a string for each would be most of the
+/// work.
 pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
-    // The characters and the token go into this thread's buffers, which the next text
-    // reuses: an index tokenizes a million short texts, and growing new ones for each
-    // was most of the allocating an index build did.
+    // The characters, their offsets, the normalized text and the token go into this
+    // thread's buffers, which the next text reuses: an index tokenizes a million short
+    // texts, and growing new ones for each was most of the allocating an index build did.
     thread_local! {
-        static BUFFERS: std::cell::Cell<(Vec<char>, String)> =
-            const { std::cell::Cell::new((Vec::new(), String::new())) };
+        static BUFFERS: std::cell::Cell<Buffers> = const { std::cell::Cell::new(Buffers::new()) };
     }
-    let (mut chars, buf) = BUFFERS.take();
-    chars.clear();
+    let Buffers {
+        mut chars,
+        mut offsets,
+        mut normal,
+        buf,
+    } = BUFFERS.take();
     // Most text is NFKC already (ASCII, Hangul syllables): the quick check spares
     // decomposing and recomposing it.
-    if text.is_ascii() {
-        chars.extend(text.bytes().map(char::from));
-    } else {
-        chars.extend(text.chars());
-        if !crate::text::chars_are_nfkc(chars.iter().copied()) {
-            chars.clear();
-            chars.extend(text.nfkc());
+    let mut source = text;
+    decode(source, &mut chars, &mut offsets);
+    if !source.is_ascii() && !crate::text::chars_are_nfkc(chars.iter().copied()) {
+        normal.clear();
+        normal.extend(text.nfkc());
+        source = &normal;
+        decode(source, &mut chars, &mut offsets);
+    }
+    let mut out = Tokens {
+        source,
+        offsets: &offsets,
+        buf,
+        emit,
+    };
+    tokens_of(&chars, &mut out);
+    let buf = out.buf;
+    BUFFERS.set(Buffers {
+        chars,
+        offsets,
+        normal,
+        buf,
+    });
+}
+
+struct Buffers {
+    chars: Vec<char>,
+    /// Byte offset of each of `chars` in the text, and the text's length; empty for
+    /// ASCII text, where offsets are indexes.
+    offsets: Vec<usize>,
+    /// The text in NFKC, when it was not.
+    normal: String,
+    /// The token, when lowercased.
+    buf: String,
+}
+
+impl Buffers {
+    const fn new() -> Self {
+        Buffers {
+            chars: Vec::new(),
+            offsets: Vec::new(),
+            normal: String::new(),
+            buf: String::new(),
         }
     }
-    let mut out = Tokens { buf, emit };
-    tokens_of(&chars, &mut out);
-    BUFFERS.set((chars, out.buf));
+}
+
+impl Default for Buffers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The characters of `text` into `chars`, and their byte offsets into `offsets` unless
+/// the text is ASCII.
+fn decode(text: &str, chars: &mut Vec<char>, offsets: &mut Vec<usize>) {
+    chars.clear();
+    offsets.clear();
+    if text.is_ascii() {
+        chars.extend(text.bytes().map(char::from));
+        return;
+    }
+    for (at, c) in text.char_indices() {
+        chars.push(c);
+        offsets.push(at);
+    }
+    offsets.push(text.len());
 }
 
 fn tokens_of(chars: &[char], out: &mut Tokens<'_>) {
@@ -134,37 +193,61 @@ fn tokens_of(chars: &[char], out: &mut Tokens<'_>) {
                     }
                     j += 1;
                 }
-                word_tokens(&chars[i..j], out);
+                word_tokens(&chars[i..j], i, out);
             }
             Class::Hangul | Class::HanKana => {
                 while j < chars.len() && class(chars[j]) == cls {
                     j += 1;
                 }
-                run_tokens(&chars[i..j], out);
+                run_tokens(&chars[i..j], i, out);
             }
         }
         i = j;
     }
 }
 
-/// Where tokens go: lowercased into `buf`, then lent to `emit`.
+/// Where tokens go: lent to `emit`, from the text or lowercased into `buf`.
 struct Tokens<'e> {
+    /// The text being cut (in NFKC), and the byte offsets of its characters (empty for
+    /// ASCII text).
+    source: &'e str,
+    offsets: &'e [usize],
     buf: String,
     emit: &'e mut dyn FnMut(&str),
 }
 
 impl Tokens<'_> {
-    fn push(&mut self, chars: &[char]) {
-        lower_into(chars, &mut self.buf);
-        (self.emit)(&self.buf);
+    /// The token of `chars`, which start at character `at` of the text.
+    fn push(&mut self, at: usize, chars: &[char]) {
+        let cut = chars.len().min(MAX_TOKEN);
+        let byte = |i: usize| match self.offsets.get(i) {
+            Some(&o) => o,
+            None => i,
+        };
+        // Already lowercase: no ASCII capital, and no character of a script with case.
+        let lower = |c: &char| match c.is_ascii() {
+            true => !c.is_ascii_uppercase(),
+            false => caseless(*c),
+        };
+        match self.source.get(byte(at)..byte(at + cut)) {
+            Some(t) if chars[..cut].iter().all(lower) => (self.emit)(t),
+            _ => {
+                lower_into(chars, &mut self.buf);
+                (self.emit)(&self.buf);
+            }
+        }
     }
+}
+
+/// Scripts without case (Hangul, Han, Kana).
+fn caseless(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}')
 }
 
 /// The token of `chars`: lowercased, cut to [`MAX_TOKEN`] characters.
 fn lower_into(chars: &[char], buf: &mut String) {
     buf.clear();
-    // Scripts without case (Hangul, Han, Kana) and ASCII need no case tables.
-    let caseless = |c: char| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{4E00}'..='\u{9FFF}' | '\u{AC00}'..='\u{D7A3}');
+    // Caseless scripts and ASCII need no case tables.
     if chars.iter().all(|&c| c.is_ascii() || caseless(c)) {
         buf.extend((chars.iter().take(MAX_TOKEN)).map(char::to_ascii_lowercase));
         return;
@@ -183,17 +266,18 @@ fn is_hex_literal(w: &[char]) -> bool {
         && w[2..].iter().all(char::is_ascii_hexdigit)
 }
 
-fn word_tokens(word: &[char], out: &mut Tokens<'_>) {
+/// The tokens of a word run starting at character `at`.
+fn word_tokens(word: &[char], at: usize, out: &mut Tokens<'_>) {
     let start = word.iter().position(|&c| c != '_').unwrap_or(word.len());
     let end = word
         .iter()
         .rposition(|&c| c != '_')
         .map_or(start, |p| p + 1);
-    let word = &word[start..end];
+    let (word, at) = (&word[start..end], at + start);
     if word.is_empty() {
         return;
     }
-    out.push(word);
+    out.push(at, word);
     if is_hex_literal(word) || word.contains(&'.') {
         return;
     }
@@ -203,16 +287,22 @@ fn word_tokens(word: &[char], out: &mut Tokens<'_>) {
     }
     let parts = word_parts(word);
     if parts.len() > 1 {
-        for part in parts {
-            out.push(part);
+        for (from, part) in parts {
+            out.push(at + from, part);
         }
     }
 }
 
-/// Cuts a word at `_` and at CamelCase boundaries.
-fn word_parts(word: &[char]) -> Vec<&[char]> {
+/// Cuts a word at `_` and at CamelCase boundaries: each part with its start in the word.
+fn word_parts(word: &[char]) -> Vec<(usize, &[char])> {
     let mut parts = Vec::new();
-    for piece in word.split(|&c| c == '_').filter(|p| !p.is_empty()) {
+    let mut piece_at = 0;
+    for piece in word.split(|&c| c == '_') {
+        let at = piece_at;
+        piece_at += piece.len() + 1;
+        if piece.is_empty() {
+            continue;
+        }
         let mut from = 0;
         for k in 1..piece.len() {
             let (prev, cur) = (piece[k - 1], piece[k]);
@@ -222,22 +312,23 @@ fn word_parts(word: &[char]) -> Vec<&[char]> {
                     || prev.is_ascii_digit()
                     || (prev.is_uppercase() && next_lower));
             if cut {
-                parts.push(&piece[from..k]);
+                parts.push((at + from, &piece[from..k]));
                 from = k;
             }
         }
-        parts.push(&piece[from..]);
+        parts.push((at + from, &piece[from..]));
     }
     parts
 }
 
-fn run_tokens(run: &[char], out: &mut Tokens<'_>) {
+/// The tokens of a Hangul or Han/Kana run starting at character `at`.
+fn run_tokens(run: &[char], at: usize, out: &mut Tokens<'_>) {
     if run.len() <= MAX_RUN {
-        out.push(run);
+        out.push(at, run);
     }
     if run.len() > 2 {
-        for pair in run.windows(2) {
-            out.push(pair);
+        for (k, pair) in run.windows(2).enumerate() {
+            out.push(at + k, pair);
         }
     }
 }
@@ -303,6 +394,26 @@ mod tests {
                 assert_eq!(buf, slow(word), "{text}");
             }
         }
+    }
+
+    /// Tokens lent straight from the text (or its NFKC form) are cut at the right
+    /// characters, however many bytes the characters before them take.
+    #[test]
+    fn tokens_lent_from_the_text_are_the_right_slices() {
+        assert_eq!(toks("é한글abc"), ["é", "한글", "abc"]);
+        assert_eq!(
+            toks("ＡＢＣ 한국어Text"),
+            ["abc", "한국어", "한국", "국어", "text"]
+        );
+        // Decomposed Hangul is normalized first; tokens come from the normalized text.
+        assert_eq!(toks("\u{1112}\u{1161}\u{11AB}글 x"), ["한글", "x"]);
+        assert_eq!(toks(&"a".repeat(70)), ["a".repeat(MAX_TOKEN)]);
+        assert_eq!(
+            toks(&format!("한 A{}", "b".repeat(79))),
+            vec!["한".to_owned(), format!("a{}", "b".repeat(MAX_TOKEN - 1))]
+        );
+        let long = "가".repeat(MAX_RUN + 1);
+        assert_eq!(toks(&long), vec!["가가"; MAX_RUN]);
     }
 
     #[test]
