@@ -81,33 +81,35 @@ pub fn extract(text: &str) -> Vec<Code> {
     let text = without_urls(text);
     let mut found: Vec<(usize, Code)> = Vec::new();
     // Each kind needs something cheap to find: a hex literal `0x`, a number three
-    // digits long, `ErrorCode`.
-    let hex = text.contains("0x") || text.contains("0X");
-    if !hex && !has_digit_run(&text, 3) && !text.contains("ErrorCode") {
-        return Vec::new();
-    }
-    for m in HEX.find_iter(&text) {
-        found.push((m.start(), code(m.as_str(), m.as_str(), CodeKind::Hex)));
-    }
-    for c in LABELLED_NUMBER.captures_iter(&text) {
-        let (Some(all), Some(num)) = (c.get(0), c.get(1)) else {
-            continue;
-        };
-        if standalone_number(&text, num.start(), num.end()) {
-            found.push((
-                all.start(),
-                code(all.as_str(), num.as_str(), CodeKind::Numeric),
-            ));
+    // digits long, `ErrorCode`; each regex only runs where its own check passes.
+    if text.contains("0x") || text.contains("0X") {
+        for m in HEX.find_iter(&text) {
+            found.push((m.start(), code(m.as_str(), m.as_str(), CodeKind::Hex)));
         }
     }
-    for c in ERRORCODE_PREFIX.captures_iter(&text) {
-        let (Some(all), Some(sym)) = (c.get(0), c.get(1)) else {
-            continue;
-        };
-        found.push((
-            all.start(),
-            code(all.as_str(), sym.as_str(), CodeKind::Symbolic),
-        ));
+    if has_digit_run(&text, 3) {
+        for c in LABELLED_NUMBER.captures_iter(&text) {
+            let (Some(all), Some(num)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            if standalone_number(&text, num.start(), num.end()) {
+                found.push((
+                    all.start(),
+                    code(all.as_str(), num.as_str(), CodeKind::Numeric),
+                ));
+            }
+        }
+    }
+    if text.contains("ErrorCode") {
+        for c in ERRORCODE_PREFIX.captures_iter(&text) {
+            let (Some(all), Some(sym)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            found.push((
+                all.start(),
+                code(all.as_str(), sym.as_str(), CodeKind::Symbolic),
+            ));
+        }
     }
     sorted_unique(found)
 }
