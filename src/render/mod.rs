@@ -423,7 +423,7 @@ impl<'a> Renderer<'a> {
                     if new.len() >= KEEP {
                         *old = std::mem::take(new);
                     }
-                    new.insert(html.clone().into_owned(), s.clone());
+                    new.insert(html.to_string(), s.clone());
                 });
                 std::borrow::Cow::Owned(s)
             }

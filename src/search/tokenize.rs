@@ -109,7 +109,8 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
     // decomposing and recomposing it.
     let mut source = text;
     decode(source, &mut chars, &mut offsets);
-    if !source.is_ascii() && !crate::text::chars_are_nfkc(chars.iter().copied()) {
+    // `decode` leaves no offsets for ASCII text.
+    if !offsets.is_empty() && !crate::text::chars_are_nfkc(chars.iter().copied()) {
         normal.clear();
         normal.extend(text.nfkc());
         source = &normal;
@@ -131,6 +132,7 @@ pub fn each_token(text: &str, emit: &mut dyn FnMut(&str)) {
     });
 }
 
+#[derive(Default)]
 struct Buffers {
     chars: Vec<char>,
     /// Byte offset of each of `chars` in the text, and the text's length; empty for
@@ -150,12 +152,6 @@ impl Buffers {
             normal: String::new(),
             buf: String::new(),
         }
-    }
-}
-
-impl Default for Buffers {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
