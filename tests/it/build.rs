@@ -70,6 +70,16 @@ fn default_site_builds_every_page_and_every_link_resolves() {
     }
 }
 
+/// What a build left beside the output folder: staging folders it should have removed.
+fn staging_leftovers(root: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(root)
+        .expect("list")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".errbook-"))
+        .collect()
+}
+
 #[test]
 fn a_failed_build_leaves_the_earlier_output_byte_for_byte() {
     let site = common::default_site();
@@ -92,12 +102,7 @@ fn a_failed_build_leaves_the_earlier_output_byte_for_byte() {
         other => panic!("expected input errors, got {other}"),
     }
     assert_eq!(read_tree(&out), before, "the earlier site is untouched");
-    let leftovers: Vec<String> = std::fs::read_dir(site.path())
-        .expect("list")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".errbook-"))
-        .collect();
+    let leftovers = staging_leftovers(site.path());
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -191,6 +196,11 @@ fn a_theme_override_with_a_template_error_names_file_and_line() {
         .expect_err("render error")
         .to_string();
     assert!(msg.contains("themes/mine/entry.html:4:"), "{msg}");
+    // The search indexes and errors.json are written while pages render: a page that
+    // fails must leave none of them behind, published or staged.
+    assert!(!site.path().join("output").exists(), "nothing written");
+    let leftovers = staging_leftovers(site.path());
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]
