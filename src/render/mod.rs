@@ -444,10 +444,10 @@ pub fn search_files(locale: &crate::model::Locale) -> Vec<OutputFile> {
     .collect()
 }
 
-/// `<locale>/errors.json` of a locale, made from the model alone (a build makes it after
-/// the pages, once the renderer is gone, so it does not add to their memory), handed to
-/// `sink` piece by piece: guides are serialized a batch at a time across threads, and
-/// neither the file (94 MB at 2,000 Korean guides) nor every guide's part is held.
+/// `<locale>/errors.json` of a locale, made from the model alone (a build makes it while
+/// the pages render), handed to `sink` piece by piece: guides are serialized a batch at
+/// a time across threads, and neither the file (94 MB at 2,000 Korean guides) nor every
+/// guide's part is held, so it adds little to the pages' memory.
 /// The pieces make what [`Renderer::errors_json`] makes whole; the file goes to
 /// [`errors_json_path`].
 pub fn locale_errors_json(locale: &crate::model::Locale, sink: &mut dyn FnMut(&[u8])) {
