@@ -214,14 +214,15 @@ fn render_all(
     };
     // Not `assets()`: errors.json and the search indexes are made below, from the model.
     renderer.static_files()?.into_par_iter().try_for_each(put)?;
-    let locales = renderer.locales();
-    // A page that fails ends the build: the indexes are not finished for nothing.
+    // The locales whose indexes are still to make: none once a page has failed, which
+    // ends the build (the indexes are not finished for nothing).
     let failed = AtomicBool::new(false);
-    let go_on = || !failed.load(Ordering::Relaxed);
+    let all = renderer.locales();
+    let locales = || (all.iter()).take_while(|_| !failed.load(Ordering::Relaxed));
     // errors.json beside the search indexes: its pieces are joined on one thread, which
     // the index's own serial steps leave room for (and it holds little memory).
     let errors_json = || {
-        (locales.iter().take_while(|_| go_on())).try_for_each(|l| {
+        locales().try_for_each(|l| {
             let path = crate::render::errors_json_path(&l.tag);
             let make = |sink: &mut dyn FnMut(&[u8])| crate::render::locale_errors_json(l, sink);
             count(staging.put_streamed(&path, &make)?);
@@ -231,7 +232,7 @@ fn render_all(
     // One locale at a time (each across threads): two at once held both merges (+250 MB
     // at 2,000 guides per locale).
     let search = || {
-        (locales.iter().take_while(|_| go_on())).try_for_each(|l| {
+        locales().try_for_each(|l| {
             crate::render::search_files(l)
                 .into_par_iter()
                 .try_for_each(put)
